@@ -1,0 +1,588 @@
+"""Transformations: grad, value_and_grad, vjp, jacrev, elementwise_grad, custom_vjp,
+gradient overrides and user-defined primitives.
+
+Names and conventions follow JAX: ``argnums``, ``has_aux``, ``vjp(f, *primals) -> (out,
+vjp_fn)`` with ``vjp_fn(ct)`` returning a tuple with one cotangent per primal, and
+``custom_vjp`` with ``f.defvjp(fwd, bwd)``.  Every function takes and returns pytrees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import ops as _ops  # noqa: F401  (registers the primitives)
+from .core.primitive import Primitive, Tracer, state
+from .core.reverse import _OUT, ReverseTrace, ReverseTracer, _Multi, backward
+from .errors import CustomRuleError, WengertError
+from .ops._util import dtype_of, shape_of
+from .ops.elementwise import stop_gradient  # noqa: F401  (re-exported)
+from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jacrev",
+    "elementwise_grad",
+    "stop_gradient",
+    "custom_vjp",
+    "gradient_override",
+    "primitive",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _argnums_tuple(argnums: int | Sequence[int], nargs: int, fname: str) -> tuple[int, ...]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums must name at least one argument")
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise ValueError(
+                f"{fname}: argnums={argnums!r} but the function was called with {nargs} "
+                "positional argument(s)"
+            )
+    return tuple(a % nargs for a in nums)
+
+
+def _arg_label(fun: Callable, i: int) -> str:
+    try:
+        params = list(inspect.signature(fun).parameters)
+        if i < len(params):
+            return f"argument {i} ({params[i]!r})"
+    except (TypeError, ValueError):
+        pass
+    return f"argument {i}"
+
+
+def _check_input(x: Any, fun: Callable, argnum: int, fname: str) -> Any:
+    """A leaf to differentiate: a float or complex array (Python floats become arrays)."""
+    if isinstance(x, Tracer):
+        dt = x.dtype
+    elif isinstance(x, (np.ndarray, np.generic)):
+        dt = x.dtype
+    elif isinstance(x, (bool, int, float, complex)):
+        x = np.asarray(x)
+        dt = x.dtype
+    else:
+        raise TypeError(
+            f"{fname}: {_arg_label(fun, argnum)} holds a value of type "
+            f"{type(x).__name__!r}, which cannot be differentiated; pass float arrays "
+            "(or a pytree of them), or move it out of argnums"
+        )
+    if not np.issubdtype(dt, np.inexact):
+        hint = " (write 1.0, not 1)" if np.issubdtype(dt, np.integer) else ""
+        raise TypeError(
+            f"{fname}: {_arg_label(fun, argnum)} has dtype {dt}; only floating-point or "
+            f"complex inputs can be differentiated{hint}. Convert it with .astype(float), or "
+            "leave it out of argnums."
+        )
+    return x
+
+
+def _wrap_inputs(
+    trace: ReverseTrace, fun: Callable, args: tuple, nums: tuple[int, ...], fname: str
+) -> tuple[list, list[tuple[list, TreeDef]]]:
+    new_args = list(args)
+    wrapped = []
+    for a in nums:
+        leaves, td = tree_flatten(args[a])
+        boxed = [trace.new_input(_check_input(x, fun, a, fname)) for x in leaves]
+        new_args[a] = tree_unflatten(td, boxed)
+        wrapped.append((boxed, td))
+    return new_args, wrapped
+
+
+def _unbox(trace: ReverseTrace, tree: Any) -> Any:
+    """Values of ``trace``'s tracers in ``tree`` (other leaves unchanged)."""
+
+    def f(x: Any) -> Any:
+        if x.__class__ is ReverseTracer and x._trace is trace:
+            return x.value
+        return x
+
+    return tree_map(f, tree)
+
+
+def _cast_like(g: Any, x: Any) -> Any:
+    dx = dtype_of(x)
+    if dtype_of(g) != dx:
+        from .ops.elementwise import astype
+
+        if np.issubdtype(dx, np.complexfloating) or not np.issubdtype(dtype_of(g), np.complexfloating):
+            return astype(g, dx)
+    return g
+
+
+def _collect(
+    cts: list, wrapped: list[tuple[list, TreeDef]], single: bool
+) -> Any:
+    out = []
+    for boxed, td in wrapped:
+        gs = []
+        for b in boxed:
+            g = cts[b.idx] if b.idx < len(cts) else None
+            gs.append(np.zeros_like(b.full_lower()) if g is None else _cast_like(g, b.value))
+        out.append(tree_unflatten(td, gs))
+    return out[0] if single else tuple(out)
+
+
+def _split_aux(out: Any, has_aux: bool, fname: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(
+            f"{fname}(..., has_aux=True) needs the function to return a pair (output, aux); "
+            f"it returned {type(out).__name__}"
+        )
+    return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- grad
+
+
+def value_and_grad(
+    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
+    """``fun``'s value and its gradient with respect to the arguments in ``argnums``.
+
+    ``fun`` must return a real scalar (shape ``()``).  Returns ``(value, grad)``, or
+    ``((value, aux), grad)`` with ``has_aux=True``; ``grad`` has the structure of the
+    argument (a tuple of them when ``argnums`` is a tuple).
+    """
+    single = isinstance(argnums, (int, np.integer))
+
+    @functools.wraps(fun)
+    def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums_tuple(argnums, len(args), "grad")
+        trace = ReverseTrace()
+        with trace:
+            new_args, wrapped = _wrap_inputs(trace, fun, args, nums, "grad")
+            out = fun(*new_args, **kwargs)
+        out, aux = _split_aux(out, has_aux, "grad")
+        is_ours = out.__class__ is ReverseTracer and out._trace is trace
+        val = out.value if is_ours else out
+        _check_scalar_output(val, fun)
+        if is_ours:
+            cts = backward(trace.tape, out.idx, np.ones_like(_lower(val)), free=True)
+        else:
+            cts = []
+        g = _collect(cts, wrapped, single)
+        trace.tape.clear()
+        if has_aux:
+            return (val, _unbox(trace, aux)), g
+        return val, g
+
+    return value_and_grad_f
+
+
+def _lower(x: Any) -> Any:
+    return x.full_lower() if isinstance(x, Tracer) else x
+
+
+def _check_scalar_output(val: Any, fun: Callable) -> None:
+    name = getattr(fun, "__name__", "the function")
+    if isinstance(val, (list, tuple, dict)) or val is None:
+        raise TypeError(
+            f"grad of {name}: the function must return a scalar, but it returned a "
+            f"{type(val).__name__}. Use jacrev or vjp for several outputs, or has_aux=True "
+            "to return extra values."
+        )
+    shape = shape_of(val)
+    if shape != ():
+        raise TypeError(
+            f"grad of {name}: the function must return a scalar (shape ()), but its output "
+            f"has shape {shape}. For the gradient of each output use jacrev; for a sum of "
+            "elementwise derivatives use elementwise_grad; for a vector-Jacobian product use vjp."
+        )
+    dt = dtype_of(val)
+    if np.issubdtype(dt, np.complexfloating):
+        raise TypeError(
+            f"grad of {name}: the output is complex ({dt}); grad needs a real scalar. "
+            "Take its real part or abs, or use vjp with a complex cotangent."
+        )
+    if not np.issubdtype(dt, np.floating):
+        raise TypeError(
+            f"grad of {name}: the output has dtype {dt}; grad needs a floating-point scalar "
+            "output (does the result depend on the inputs only through integer or boolean ops?)"
+        )
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar function with respect to the arguments in ``argnums``.
+
+    Works on any Python code (control flow included) written with ``wengert.numpy`` or
+    plain NumPy; nests to any order (``grad(grad(f))``).  With ``has_aux=True`` ``fun``
+    returns ``(output, aux)`` and ``grad`` returns ``(gradient, aux)``.
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_f(*args: Any, **kwargs: Any) -> Any:
+        v, g = vg(*args, **kwargs)
+        return (g, v[1]) if has_aux else g
+
+    return grad_f
+
+
+# --------------------------------------------------------------------------- vjp
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
+    """Run ``fun(*primals)`` and return ``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``).
+
+    ``vjp_fn(ct)`` takes a cotangent with the structure and shapes of ``out`` and returns a
+    tuple with the cotangent of each primal.  It may be called many times.
+    """
+    trace = ReverseTrace()
+    nums = tuple(range(len(primals)))
+    with trace:
+        new_args, wrapped = _wrap_inputs(trace, fun, primals, nums, "vjp")
+        out = fun(*new_args)
+    out, aux = _split_aux(out, has_aux, "vjp")
+    out_leaves, out_td = tree_flatten(out)
+    out_vals = [o.value if (o.__class__ is ReverseTracer and o._trace is trace) else o for o in out_leaves]
+    idxs = [o.idx if (o.__class__ is ReverseTracer and o._trace is trace) else -1 for o in out_leaves]
+    tape = trace.tape
+
+    def vjp_fn(ct: Any) -> tuple:
+        ct_leaves, ct_td = tree_flatten(ct)
+        if ct_td != out_td:
+            raise TypeError(
+                f"vjp_fn: the cotangent has structure {ct_td!r} but the output has {out_td!r}"
+            )
+        use_idx, use_ct = [], []
+        for k, (c, v, i) in enumerate(zip(ct_leaves, out_vals, idxs)):
+            c = c if isinstance(c, Tracer) else np.asarray(c) if not hasattr(c, "shape") else c
+            if shape_of(c) != shape_of(v):
+                raise ValueError(
+                    f"vjp_fn: cotangent leaf {k} has shape {shape_of(c)}, expected "
+                    f"{shape_of(v)} (the shape of the output)"
+                )
+            if i >= 0:
+                use_idx.append(i)
+                use_ct.append(c)
+        cts = backward(tape, use_idx, use_ct) if use_idx else []
+        return tuple(_collect(cts, [w], True) for w in wrapped)
+
+    out_tree = tree_unflatten(out_td, out_vals)
+    if has_aux:
+        return out_tree, vjp_fn, _unbox(trace, aux)
+    return out_tree, vjp_fn
+
+
+def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Derivative of each output element with respect to the matching input element
+    (the gradient of ``sum(fun(x))``; exact for elementwise functions)."""
+    single = isinstance(argnums, (int, np.integer))
+
+    @functools.wraps(fun)
+    def egrad(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
+
+        def f(*dyn: Any) -> Any:
+            full = list(args)
+            for a, d in zip(nums, dyn):
+                full[a] = d
+            return fun(*full, **kwargs)
+
+        out, fn = vjp(f, *(args[a] for a in nums))
+        gs = fn(tree_map(lambda o: np.ones_like(_lower(o)), out))
+        return gs[0] if single else gs
+
+    return egrad
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by reverse mode: one VJP per output element.
+
+    For output leaf shape ``So`` and input leaf shape ``Si`` the block has shape
+    ``So + Si``; pytrees nest as output structure outside, input structure inside.
+    """
+    single = isinstance(argnums, (int, np.integer))
+
+    @functools.wraps(fun)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums_tuple(argnums, len(args), "jacrev")
+
+        def f(*dyn: Any) -> Any:
+            full = list(args)
+            for a, d in zip(nums, dyn):
+                full[a] = d
+            return fun(*full, **kwargs)
+
+        res = vjp(f, *(args[a] for a in nums), has_aux=has_aux)
+        out, fn = res[0], res[1]
+        out_leaves, out_td = tree_flatten(out)
+        in_leaves_per_arg = [tree_flatten(args[a]) for a in nums]
+        blocks = []
+        for k, o in enumerate(out_leaves):
+            o = _lower(o)
+            so = shape_of(o)
+            n = int(np.prod(so))
+            rows: list[list] = [[] for _ in nums]
+            for j in range(n):
+                e = np.zeros(n, dtype=dtype_of(o))
+                e[j] = 1
+                ct = [np.zeros_like(_lower(x)) for x in out_leaves]
+                ct[k] = e.reshape(so)
+                gs = fn(tree_unflatten(out_td, ct))
+                for r, g in zip(rows, gs):
+                    r.append(tree_flatten(g)[0])
+            per_arg = []
+            for (leaves, td), r in zip(in_leaves_per_arg, rows):
+                from . import numpy as wnp
+
+                cols = []
+                for li, x in enumerate(leaves):
+                    sx = shape_of(np.asarray(_lower(x)) if not hasattr(x, "shape") else x)
+                    stacked = wnp.stack([row[li] for row in r]) if r else np.zeros((0,) + sx)
+                    cols.append(wnp.reshape(stacked, so + sx))
+                per_arg.append(tree_unflatten(td, cols))
+            blocks.append(per_arg[0] if single else tuple(per_arg))
+        result = tree_unflatten(out_td, blocks)
+        return (result, res[2]) if has_aux else result
+
+    return jac
+
+
+# --------------------------------------------------------------------------- custom_vjp
+
+
+class _CustomRule:
+    """Tape record for a custom_vjp call: its name and the closure computing cotangents."""
+
+    __slots__ = ("name", "vjp_all")
+
+    def __init__(self, name: str, vjp_all: Callable) -> None:
+        self.name = name
+        self.vjp_all = vjp_all
+
+
+class custom_vjp:  # noqa: N801  (JAX's name)
+    """A function with a user-given VJP: ``f.defvjp(fwd, bwd)``.
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(residuals, ct) -> tuple`` with one cotangent
+    per positional argument of ``f`` (same structure and shapes as the argument, or None for
+    zero).  Outer differentiation levels differentiate through ``fwd`` and ``bwd``.
+    """
+
+    def __init__(self, fun: Callable) -> None:
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> custom_vjp:
+        if not callable(fwd) or not callable(bwd):
+            raise TypeError("custom_vjp.defvjp(fwd, bwd): both must be callable")
+        self.fwd, self.bwd = fwd, bwd
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(
+                f"custom_vjp function {self.__name__!r}: pass arguments positionally "
+                "(keyword arguments are not differentiated)"
+            )
+        leaves, in_td = tree_flatten(args)
+        top = None
+        for x in leaves:
+            if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
+                top = x._trace
+        if top is None:
+            return self.fun(*args)
+        if self.fwd is None:
+            raise WengertError(
+                f"custom_vjp function {self.__name__!r} is being differentiated but has no "
+                "rule: call .defvjp(fwd, bwd) first"
+            )
+        if not isinstance(top, ReverseTrace):
+            process = getattr(top, "process_custom_vjp", None)
+            if process is None:
+                raise WengertError(
+                    f"custom_vjp function {self.__name__!r} cannot be used under "
+                    f"{type(top).__name__}: give it a custom_jvp as well"
+                )
+            return process(self, args)
+        return _reverse_custom_call(top, self, args, leaves, in_td)
+
+
+def _reverse_custom_call(trace: ReverseTrace, f: custom_vjp, args: tuple, leaves: list, in_td: TreeDef) -> Any:
+    vals = [x.value if (x.__class__ is ReverseTracer and x._trace is trace) else x for x in leaves]
+    parents = [(k, x.idx) for k, x in enumerate(leaves) if x.__class__ is ReverseTracer and x._trace is trace]
+    res = f.fwd(*tree_unflatten(in_td, vals))
+    if not (isinstance(res, tuple) and len(res) == 2):
+        raise CustomRuleError(
+            f"custom_vjp {f.__name__!r}: fwd must return a pair (output, residuals), "
+            f"got {type(res).__name__}"
+        )
+    out, residuals = res
+    out_leaves, out_td = tree_flatten(out)
+    if not out_leaves:
+        return out
+    out_avals = [(shape_of(o), dtype_of(o)) for o in out_leaves]
+    in_avals = [(shape_of(v), dtype_of(v)) for v in vals]
+    arg_tds = [tree_flatten(a)[1] for a in args]
+    name = f.__name__
+    bwd = f.bwd
+
+    def vjp_all(cts: tuple, ans: Any) -> list:
+        full = [
+            np.zeros(s, d) if c is None else c for c, (s, d) in zip(cts, out_avals)
+        ]
+        got = bwd(residuals, tree_unflatten(out_td, full))
+        return _check_bwd_output(name, got, args, arg_tds, in_avals)
+
+    k = len(out_leaves)
+    tape = trace.tape
+    base = len(tape)
+    for _ in range(k - 1):
+        tape.append(_OUT)
+    tape.append(_Multi(_CustomRule(f"custom_vjp[{name}]", vjp_all), None, None, {}, parents, k))
+    boxed = [ReverseTracer(o, trace, base + j) for j, o in enumerate(out_leaves)]
+    return tree_unflatten(out_td, boxed)
+
+
+def _check_bwd_output(name: str, got: Any, args: tuple, arg_tds: list, in_avals: list) -> list:
+    if not isinstance(got, (tuple, list)) or len(got) != len(args):
+        raise CustomRuleError(
+            f"custom_vjp {name!r}: bwd must return a tuple with one cotangent per argument "
+            f"({len(args)}), got {type(got).__name__}"
+            + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+        )
+    flat: list = []
+    pos = 0
+    for a, (g, td) in enumerate(zip(got, arg_tds)):
+        n = td.num_leaves
+        if g is None:
+            flat.extend([None] * n)
+            pos += n
+            continue
+        g_leaves, g_td = tree_flatten(g)
+        if g_td != td:
+            raise CustomRuleError(
+                f"custom_vjp {name!r}: bwd's cotangent for argument {a} has structure "
+                f"{g_td!r}, expected {td!r}"
+            )
+        for j, gl in enumerate(g_leaves):
+            exp_shape, _ = in_avals[pos + j]
+            if gl is not None and shape_of(gl) != exp_shape:
+                raise CustomRuleError(
+                    f"custom_vjp {name!r}: bwd's cotangent for argument {a}"
+                    + (f" (leaf {j})" if n > 1 else "")
+                    + f" has shape {shape_of(gl)}, expected {exp_shape}"
+                )
+        flat.extend(g_leaves)
+        pos += n
+    return flat
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+@contextlib.contextmanager
+def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
+    """Within this scope, calls of the named built-in primitives use the given VJPs.
+
+    ``mapping`` maps a primitive name (``"sign"``, ``"clip"``'s parts ``"maximum"`` /
+    ``"minimum"``, ``"tanh"``, ... see ``wengert.Primitive.registry``) to
+    ``vjp(ct, ans, *args, **params)`` returning the cotangent of the single argument or a
+    tuple with one per argument (None for none).  The override is fixed when an op is
+    recorded, as TensorFlow 1's ``gradient_override_map``: ops recorded inside the scope
+    keep it even if the backward pass runs later.  Forward values are unchanged.
+    """
+    if not isinstance(mapping, dict):
+        raise TypeError("gradient_override expects a dict {primitive name: vjp function}")
+    new = {}
+    for name, fn in mapping.items():
+        base = Primitive.registry.get(name)
+        if base is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), list(Primitive.registry), n=3)
+            raise KeyError(
+                f"gradient_override: no primitive named {name!r}"
+                + (f"; did you mean {', '.join(map(repr, close))}?" if close else "")
+            )
+        if not callable(fn):
+            raise TypeError(f"gradient_override: the rule for {name!r} must be callable")
+        new[name] = _override_primitive(base, fn)
+    old = state.overrides
+    state.overrides = {**old, **new}
+    try:
+        yield
+    finally:
+        state.overrides = old
+
+
+def _override_primitive(base: Primitive, fn: Callable) -> Primitive:
+    p = Primitive(base.name, base.impl, multiple_results=base.multiple_results, register=False)
+    p.jvp = base.jvp
+
+    def vjp_all(ct: Any, ans: Any, *args: Any, **params: Any) -> tuple:
+        g = fn(ct, ans, *args, **params)
+        gs = tuple(g) if isinstance(g, (tuple, list)) else (g,)
+        if len(gs) != len(args):
+            raise CustomRuleError(
+                f"gradient override for {base.name!r} returned {len(gs)} cotangent(s) for "
+                f"{len(args)} argument(s)"
+            )
+        out = []
+        for k, (gk, a) in enumerate(zip(gs, args)):
+            if gk is not None and shape_of(gk) != shape_of(a):
+                from .ops.shape import unbroadcast
+
+                try:
+                    gk = unbroadcast(gk, shape_of(a))
+                except Exception:
+                    raise CustomRuleError(
+                        f"gradient override for {base.name!r}: cotangent {k} has shape "
+                        f"{shape_of(gk)}, expected {shape_of(a)}"
+                    ) from None
+            out.append(gk)
+        return tuple(out)
+
+    p.defvjp_all(vjp_all, save="both")
+    return p
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+def primitive(fun: Callable | None = None, *, name: str | None = None) -> Any:
+    """Make a new primitive from a NumPy function (decorator).
+
+    The function becomes the primitive's ``impl``; give it rules with ``.defvjp(...)``
+    (one per positional argument, ``vjp_i(ct, ans, *args, **kwargs)``) and ``.defjvp``.
+    Rules should use ``wengert.numpy`` so that they can be differentiated again::
+
+        @wengert.primitive
+        def logsumexp(x):
+            m = np.max(x)
+            return m + np.log(np.sum(np.exp(x - m)))
+
+        logsumexp.defvjp(lambda ct, ans, x: ct * wnp.exp(x - ans))
+    """
+
+    def make(f: Callable) -> Primitive:
+        pname = name or f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', repr(f))}"
+        if pname in _user_names:  # redefinition (a re-run notebook cell, a reload)
+            Primitive.registry.pop(pname, None)
+        p = Primitive(pname, f)
+        _user_names.add(pname)
+        return p
+
+    return make(fun) if fun is not None else make
+
+
+_user_names: set[str] = set()

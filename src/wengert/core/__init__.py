@@ -1,0 +1,1 @@
+"""The core: primitives, traces and the reverse-mode tape."""

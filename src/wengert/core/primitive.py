@@ -1,0 +1,236 @@
+"""Primitives, tracers, traces and the one dispatch rule that joins them.
+
+A ``Primitive`` is an elementary operation: a name, an ``impl`` (the NumPy computation) and
+derivative rules.  Calling ``prim.bind(*args, **params)`` finds the trace with the highest
+level among the tracers in ``args`` and lets it process the call; with no tracers it simply
+runs ``impl``.  Values of lower levels are ordinary values to a trace, which is what keeps
+nested differentiation free of perturbation confusion.
+
+Rules:
+- ``vjps``: one function per positional argument, ``vjp_i(ct, ans, *args, **params)``
+  returning the cotangent of argument ``i`` (``None`` in the tuple for an argument that is
+  not differentiable).  What the tape keeps for them is set by ``save``.
+- ``vjp_all``: alternatively one function returning the cotangents of all arguments at once
+  (used by multiple-result primitives, custom rules and overrides).
+- ``jvp``: ``jvp(tangents, ans, *args, **params)`` with ``tangents`` a tuple holding ``None``
+  for arguments that carry no tangent; returns the output tangent (forward mode).
+All rules are written with wengert's own (differentiable) ops, so rules can be
+differentiated again and can build graphs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import WengertError
+
+__all__ = [
+    "Primitive",
+    "Tracer",
+    "Trace",
+    "SAVE_ARGS",
+    "SAVE_ANS",
+    "SAVE_SHAPES",
+    "SAVE_NONE",
+    "SAVE_BOTH",
+    "state",
+    "new_level",
+]
+
+# What the reverse tape keeps of a call for its VJP rules (bit flags).
+SAVE_NONE = 0
+SAVE_ARGS = 1  # the argument values
+SAVE_ANS = 2  # the output value
+SAVE_BOTH = SAVE_ARGS | SAVE_ANS
+SAVE_SHAPES = 4  # only the argument shapes (rules receive shapes in place of arguments)
+
+_SAVE_NAMES = {
+    "none": SAVE_NONE,
+    "args": SAVE_ARGS,
+    "ans": SAVE_ANS,
+    "both": SAVE_BOTH,
+    "shapes": SAVE_SHAPES,
+    "ans+shapes": SAVE_ANS | SAVE_SHAPES,
+}
+
+
+class _State(threading.local):
+    """Per-thread state: the stack of active traces and the gradient overrides in scope."""
+
+    def __init__(self) -> None:
+        self.stack: list[Trace] = []
+        self.overrides: dict[str, Any] = {}
+
+
+state = _State()
+_level_counter = itertools.count(1)
+
+
+def new_level() -> int:
+    """A fresh trace level; later levels nest inside earlier ones."""
+    return next(_level_counter)
+
+
+class Primitive:
+    """An elementary operation with its implementation and derivative rules.
+
+    ``name`` identifies it (printing, overrides, serialization); ``impl(*args, **params)``
+    computes it with NumPy calls that dispatch (so lower trace levels see them).
+    ``nondiff=True`` marks operations whose output carries no derivative (comparisons,
+    argmax, ...): traces run them on the underlying values and record nothing.
+    """
+
+    __slots__ = (
+        "name",
+        "impl",
+        "vjps",
+        "vjp_all",
+        "jvp",
+        "save",
+        "nondiff",
+        "multiple_results",
+        "linear",
+        "partials",
+        "__weakref__",
+    )
+
+    registry: dict[str, Primitive] = {}
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any],
+        *,
+        nondiff: bool = False,
+        multiple_results: bool = False,
+        register: bool = True,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Primitive: name must be a non-empty string, got {name!r}")
+        if not callable(impl):
+            raise TypeError(f"Primitive {name!r}: impl must be callable, got {impl!r}")
+        self.name = name
+        self.impl = impl
+        self.vjps: tuple | None = None
+        self.vjp_all: Callable[..., Any] | None = None
+        self.jvp: Callable[..., Any] | None = None
+        self.save = SAVE_BOTH
+        self.nondiff = nondiff
+        self.multiple_results = multiple_results
+        self.linear = False
+        self.partials: tuple | None = None
+        if register:
+            if name in Primitive.registry:
+                raise WengertError(
+                    f"a primitive named {name!r} already exists; choose another name"
+                )
+            Primitive.registry[name] = self
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        """Apply the primitive: the highest trace among the arguments processes it."""
+        top = None
+        for a in args:
+            if isinstance(a, Tracer):
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+        if top is None:
+            return self.impl(*args, **params)
+        return top.process(self, args, params)
+
+    __call__ = bind
+
+    # -- rule definition -------------------------------------------------------------------
+    def defvjp(self, *vjps: Callable[..., Any] | None, save: str = "both") -> Primitive:
+        """Set per-argument VJP rules ``vjp_i(ct, ans, *args, **params) -> ct_i``.
+
+        ``save`` says what the tape keeps for them: ``"both"`` (arguments and output),
+        ``"args"``, ``"ans"``, ``"shapes"`` (rules get argument shapes in place of the
+        arguments) or ``"none"``; keeping less saves memory on long tapes.
+        """
+        self.vjps = tuple(vjps)
+        self.vjp_all = None
+        self.save = _save_flag(self.name, save)
+        return self
+
+    def defvjp_all(self, vjp_all: Callable[..., Any], save: str = "both") -> Primitive:
+        """Set one VJP rule ``vjp_all(ct, ans, *args, **params)`` returning a tuple with
+        the cotangent of every positional argument (``None`` for no gradient)."""
+        self.vjp_all = vjp_all
+        self.vjps = None
+        self.save = _save_flag(self.name, save)
+        return self
+
+    def defjvp(self, jvp: Callable[..., Any]) -> Primitive:
+        """Set the JVP rule ``jvp(tangents, ans, *args, **params) -> tangent_out`` where
+        ``tangents`` has ``None`` for arguments without a tangent."""
+        self.jvp = jvp
+        return self
+
+
+def _save_flag(name: str, save: str | int) -> int:
+    if isinstance(save, int):
+        return save
+    try:
+        return _SAVE_NAMES[save]
+    except KeyError:
+        raise ValueError(
+            f"primitive {name!r}: save must be one of {sorted(_SAVE_NAMES)}, got {save!r}"
+        ) from None
+
+
+class Trace:
+    """One level of transformation.  Subclasses implement ``process``."""
+
+    __slots__ = ("level", "alive", "__weakref__")
+
+    def __init__(self) -> None:
+        self.level = new_level()
+        self.alive = True
+
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def __enter__(self) -> Trace:
+        state.stack.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.alive = False
+        stack = state.stack
+        if stack and stack[-1] is self:
+            stack.pop()
+        else:  # pragma: no cover - defensive: unbalanced exits
+            try:
+                stack.remove(self)
+            except ValueError:
+                pass
+
+
+class Tracer:
+    """A value under transformation: wraps the value seen by its trace.
+
+    The operator methods (arithmetic, indexing, NumPy protocols) are attached by
+    ``wengert.ops`` so that they call wengert primitives.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def primal(self) -> Any:
+        """The underlying value (possibly a tracer of a lower level)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def full_lower(self) -> Any:
+        """The plain value below every trace (drops all derivative information)."""
+        v = self
+        while isinstance(v, Tracer):
+            v = v.primal
+        return v

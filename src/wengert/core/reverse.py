@@ -1,0 +1,213 @@
+"""Reverse mode: the eager tape (define-by-run) and the iterative backward pass.
+
+The tape is a list indexed by the position of each recorded value:
+- a leaf (an input being differentiated) is ``None``;
+- a single-result call is the tuple ``(prim, args, ans, params, parents)`` where ``parents``
+  lists ``(argnum, tape_index)`` of the traced arguments and ``args``/``ans`` hold only what
+  ``prim.save`` asks for (so long tapes keep no more memory than the rules need);
+- a multiple-result call with k results takes k slots: ``_Out`` markers for the first k-1
+  and a ``_Multi`` record in the last.
+
+Recording order is a topological order, so the backward pass is a single loop from the
+output's index down to 0, accumulating cotangents in a list: no recursion, no sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import WengertError
+from .primitive import SAVE_ANS, SAVE_ARGS, SAVE_SHAPES, Primitive, Trace, Tracer, state
+
+__all__ = ["ReverseTrace", "ReverseTracer", "backward"]
+
+
+class ReverseTracer(Tracer):
+    """A value recorded on a reverse tape: its value and its slot on the tape."""
+
+    __slots__ = ("value", "idx")
+
+    def __init__(self, value: Any, trace: ReverseTrace, idx: int) -> None:
+        self.value = value
+        self._trace = trace
+        self.idx = idx
+
+    @property
+    def primal(self) -> Any:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"ReverseTracer(level={self._trace.level}, value={self.value!r})"
+
+
+class _Out:
+    """Tape marker for the i-th result (except the last) of a multiple-result call."""
+
+    __slots__ = ()
+
+
+_OUT = _Out()
+
+
+class _Multi:
+    """Tape record of a multiple-result call with ``nout`` results."""
+
+    __slots__ = ("prim", "args", "ans", "params", "parents", "nout")
+
+    def __init__(self, prim, args, ans, params, parents, nout):  # noqa: ANN001
+        self.prim = prim
+        self.args = args
+        self.ans = ans
+        self.params = params
+        self.parents = parents
+        self.nout = nout
+
+
+class ReverseTrace(Trace):
+    """A level of reverse-mode differentiation: records a tape while Python runs."""
+
+    __slots__ = ("tape", "state")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tape: list = []
+        self.state = state
+
+    def new_input(self, value: Any) -> ReverseTracer:
+        """Start differentiating with respect to ``value``: a leaf on the tape."""
+        tape = self.tape
+        tape.append(None)
+        return ReverseTracer(value, self, len(tape) - 1)
+
+    def process(self, prim: Primitive, args: Sequence[Any], params: dict) -> Any:
+        if not self.alive:
+            raise WengertError(
+                f"a traced value from a finished differentiation was used in {prim.name!r}: "
+                "a tracer escaped the function being differentiated (stored in a global or "
+                "returned through a side channel); return it from the function instead"
+            )
+        vals = []
+        parents = []
+        lower = False  # does a lower trace own one of the values? then it processes too
+        i = 0
+        for a in args:
+            if a.__class__ is ReverseTracer and a._trace is self:
+                v = a.value
+                parents.append((i, a.idx))
+            else:
+                v = a
+            vals.append(v)
+            if not lower and isinstance(v, Tracer):
+                lower = True
+            i += 1
+        overrides = self.state.overrides
+        if overrides and prim.name in overrides:
+            prim = overrides[prim.name]
+        ans = prim.bind(*vals, **params) if lower else prim.impl(*vals, **params)
+        if prim.nondiff or not parents:
+            return ans
+        save = prim.save
+        saved_args = (
+            vals
+            if save & SAVE_ARGS
+            else (tuple(getattr(v, "shape", ()) for v in vals) if save & SAVE_SHAPES else None)
+        )
+        tape = self.tape
+        if prim.multiple_results:
+            n = len(ans)
+            base = len(tape)
+            for _ in range(n - 1):
+                tape.append(_OUT)
+            tape.append(
+                _Multi(prim, saved_args, ans if save & SAVE_ANS else None, params, parents, n)
+            )
+            return tuple(ReverseTracer(a, self, base + j) for j, a in enumerate(ans))
+        tape.append((prim, saved_args, ans if save & SAVE_ANS else None, params, parents))
+        return ReverseTracer(ans, self, len(tape) - 1)
+
+
+def _add(a: Any, b: Any) -> Any:
+    # Cotangent accumulation; a wengert op so that outer levels see it.
+    return _add_p.bind(a, b)
+
+
+_add_p: Primitive  # set by wengert.ops (the add primitive) to avoid an import cycle
+
+
+def set_add_primitive(p: Primitive) -> None:
+    global _add_p
+    _add_p = p
+
+
+def backward(
+    tape: list, out_idx: int | Sequence[int], ct: Any | Sequence[Any], free: bool = False
+) -> list:
+    """Propagate cotangents from ``out_idx`` (one index or several) down the tape.
+
+    Returns the list of accumulated cotangents per slot (``None`` where no gradient flowed).
+    With ``free=True`` each record is dropped as soon as it is used, so the residuals of a
+    single-use tape are released during the pass.
+    """
+    if isinstance(out_idx, int):
+        top = out_idx
+        cts: list = [None] * (top + 1)
+        cts[top] = ct
+    else:
+        top = max(out_idx) if out_idx else -1
+        cts = [None] * (top + 1)
+        for i, c in zip(out_idx, ct):
+            if c is None:
+                continue
+            cts[i] = c if cts[i] is None else _add_p.bind(cts[i], c)
+    add = _add_p.bind
+    for i in range(top, -1, -1):
+        node = tape[i]
+        if node.__class__ is tuple:
+            ct = cts[i]
+            if ct is None:
+                continue
+            cts[i] = None
+            if free:
+                tape[i] = None
+            prim, args, ans, params, parents = node
+            vjps = prim.vjps
+            if vjps is not None:
+                if args is None:
+                    args = ()
+                for argnum, p in parents:
+                    rule = vjps[argnum]
+                    if rule is None:
+                        continue
+                    g = rule(ct, ans, *args, **params)
+                    old = cts[p]
+                    cts[p] = g if old is None else add(old, g)
+            else:
+                _apply_vjp_all(prim, ct, args, ans, params, parents, cts, add)
+        elif node is None or node is _OUT:
+            continue
+        else:  # _Multi: gather the cotangents of its results
+            n = node.nout
+            group = cts[i - n + 1 : i + 1]
+            if all(c is None for c in group):
+                continue
+            for j in range(i - n + 1, i + 1):
+                cts[j] = None
+            if free:
+                tape[i] = None
+            _apply_vjp_all(
+                node.prim, tuple(group), node.args, node.ans, node.params, node.parents, cts, add
+            )
+    return cts
+
+
+def _apply_vjp_all(prim, ct, args, ans, params, parents, cts, add):  # noqa: ANN001
+    if prim.vjp_all is None:
+        raise WengertError(f"primitive {prim.name!r} has no VJP rule (reverse mode)")
+    gs = prim.vjp_all(ct, ans, *(args or ()), **params)
+    for argnum, p in parents:
+        g = gs[argnum]
+        if g is None:
+            continue
+        old = cts[p]
+        cts[p] = g if old is None else add(old, g)

@@ -1,0 +1,262 @@
+"""Operators and NumPy protocols of traced values.
+
+``Tracer`` gets Python's operators (arithmetic and reflected, ``@``, ``**``, comparisons,
+indexing), array attributes (``shape``, ``dtype``, ``ndim``, ``T``, ...), array methods, and
+``__array_ufunc__`` / ``__array_function__`` so that plain ``import numpy as np`` code runs
+on wengert ops.  A NumPy function without a wengert rule raises ``NoRuleError`` naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.primitive import Tracer
+from ..errors import NoRuleError, TracerConversionError
+from ..ops import elementwise as _e
+from ..ops.indexing import getitem
+from .. import numpy as wnp
+
+_add = _e.add_p.bind
+_sub = _e.subtract_p.bind
+_mul = _e.multiply_p.bind
+_div = _e.true_divide_p.bind
+_pow = _e.power_p.bind
+_neg = _e.negative_p.bind
+
+
+def _shape(self: Tracer) -> tuple:
+    return self.primal.shape
+
+
+def _dtype(self: Tracer) -> Any:
+    return self.primal.dtype
+
+
+def _no_setitem(self: Tracer, idx: Any, value: Any) -> None:
+    raise TypeError(
+        "traced arrays are immutable: `x[idx] = v` cannot be differentiated. Write "
+        "`x = x.at[idx].set(v)` (functional update) or build the array with "
+        "wengert.numpy.where / concatenate instead."
+    )
+
+
+def _iter(self: Tracer) -> Any:
+    n = len(self)
+    return (getitem(self, i) for i in range(n))
+
+
+def _len(self: Tracer) -> int:
+    s = self.primal.shape
+    if not s:
+        raise TypeError("len() of unsized object (a 0-d traced array)")
+    return s[0]
+
+
+def _bool(self: Tracer) -> bool:
+    return bool(self.full_lower())
+
+
+def _float(self: Tracer) -> float:
+    raise TracerConversionError(
+        "float() of a traced value would drop its derivative. Keep it as an array inside "
+        "the differentiated function, or wrap it in wengert.stop_gradient(...) if no "
+        "derivative should flow through it."
+    )
+
+
+def _array(self: Tracer, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    raise TracerConversionError(
+        "a traced value was converted to a NumPy array (np.asarray / np.array / an ndarray "
+        "in-place write), which would drop its derivative. Use wengert.numpy.asarray / "
+        "wengert.numpy.array, or functions that accept arrays, inside differentiated code."
+    )
+
+
+def _int(self: Tracer) -> int:
+    return int(self.full_lower())
+
+
+def _repr(self: Tracer) -> str:
+    return f"{type(self).__name__}({self.full_lower()!r})"
+
+
+# ----------------------------------------------------------------------------- protocols
+_UFUNCS: dict = {}
+_REDUCE = {
+    np.add: wnp.sum,
+    np.multiply: wnp.prod,
+    np.maximum: wnp.max,
+    np.minimum: wnp.min,
+    np.fmax: wnp.max,
+    np.fmin: wnp.min,
+}
+_ACCUMULATE = {np.add: wnp.cumsum, np.multiply: wnp.cumprod}
+_FUNCS: dict = {}
+
+
+def _register_ufuncs() -> None:
+    for name, obj in vars(np).items():
+        if isinstance(obj, np.ufunc) and hasattr(wnp, name):
+            _UFUNCS[obj] = getattr(wnp, name)
+    _UFUNCS[np.matmul] = wnp.matmul
+    _UFUNCS[np.absolute] = wnp.absolute
+    _UFUNCS[np.divide] = wnp.true_divide
+
+
+def _register_functions() -> None:
+    names = (
+        "sum mean var std prod cumsum cumprod max min amax amin ptp average argmax argmin "
+        "reshape ravel transpose swapaxes moveaxis expand_dims squeeze broadcast_to "
+        "broadcast_arrays concatenate stack hstack vstack column_stack split array_split "
+        "hsplit vsplit tile repeat flip fliplr flipud roll rot90 atleast_1d atleast_2d "
+        "atleast_3d take nonzero dot vdot inner outer tensordot einsum trace diagonal where "
+        "clip zeros_like ones_like full_like empty_like round around copy shape ndim size "
+        "iscomplexobj isrealobj real imag conj conjugate"
+    ).split()
+    for n in names:
+        f = getattr(np, n, None)
+        if f is not None:
+            _FUNCS[f] = getattr(wnp, n)
+
+
+def _ufunc_kwargs(ufunc: Any, kwargs: dict) -> dict:
+    out = kwargs.pop("out", None)
+    if out is not None and not (isinstance(out, tuple) and all(o is None for o in out)):
+        raise TypeError(
+            f"numpy.{ufunc.__name__}(..., out=...) writes in place, which cannot be "
+            "differentiated; assign the result instead"
+        )
+    if kwargs.get("where", True) is not True:
+        raise TypeError(f"numpy.{ufunc.__name__}(..., where=...) is not supported on traced values")
+    kwargs.pop("where", None)
+    return kwargs
+
+
+def _array_ufunc(self: Tracer, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    kwargs = _ufunc_kwargs(ufunc, kwargs)
+    if method == "__call__":
+        f = _UFUNCS.get(ufunc)
+        if f is None:
+            raise NoRuleError(
+                f"numpy.{ufunc.__name__} was called on a traced value, but wengert has no "
+                "derivative rule for it. See wengert.Primitive to define one."
+            )
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__}: unsupported arguments {sorted(kwargs)} on traced values")
+        if dtype is not None:
+            inputs = tuple(wnp.astype(x, dtype) for x in inputs)
+        return f(*inputs)
+    table = {"reduce": _REDUCE, "accumulate": _ACCUMULATE}.get(method)
+    f = table.get(ufunc) if table is not None else None
+    if f is None:
+        raise NoRuleError(
+            f"numpy.{ufunc.__name__}.{method} was called on a traced value, but wengert has "
+            "no derivative rule for it"
+        )
+    if method == "reduce":
+        return f(inputs[0], axis=kwargs.pop("axis", 0), keepdims=kwargs.pop("keepdims", False), **kwargs)
+    return f(inputs[0], axis=kwargs.pop("axis", 0), **kwargs)
+
+
+def _array_function(self: Tracer, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    f = _FUNCS.get(func)
+    if f is None:
+        mod = getattr(func, "__module__", "numpy") or "numpy"
+        raise NoRuleError(
+            f"{mod}.{func.__name__} was called on a traced value, but wengert has no "
+            "derivative rule for it. Use a differentiable alternative from wengert.numpy, "
+            "or define a primitive for it (wengert.Primitive)."
+        )
+    return f(*args, **kwargs)
+
+
+def _install() -> None:
+    T = Tracer
+    T.__add__ = lambda s, o: _add(s, o)
+    T.__radd__ = lambda s, o: _add(o, s)
+    T.__sub__ = lambda s, o: _sub(s, o)
+    T.__rsub__ = lambda s, o: _sub(o, s)
+    T.__mul__ = lambda s, o: _mul(s, o)
+    T.__rmul__ = lambda s, o: _mul(o, s)
+    T.__truediv__ = lambda s, o: _div(s, o)
+    T.__rtruediv__ = lambda s, o: _div(o, s)
+    T.__floordiv__ = lambda s, o: wnp.floor_divide(s, o)
+    T.__rfloordiv__ = lambda s, o: wnp.floor_divide(o, s)
+    T.__mod__ = lambda s, o: wnp.remainder(s, o)
+    T.__rmod__ = lambda s, o: wnp.remainder(o, s)
+    T.__pow__ = lambda s, o: _pow(s, o)
+    T.__rpow__ = lambda s, o: _pow(o, s)
+    T.__matmul__ = lambda s, o: wnp.matmul(s, o)
+    T.__rmatmul__ = lambda s, o: wnp.matmul(o, s)
+    T.__neg__ = lambda s: _neg(s)
+    T.__pos__ = lambda s: s
+    T.__abs__ = lambda s: wnp.absolute(s)
+    T.__lt__ = lambda s, o: wnp.less(s, o)
+    T.__le__ = lambda s, o: wnp.less_equal(s, o)
+    T.__gt__ = lambda s, o: wnp.greater(s, o)
+    T.__ge__ = lambda s, o: wnp.greater_equal(s, o)
+    T.__eq__ = lambda s, o: wnp.equal(s, o)
+    T.__ne__ = lambda s, o: wnp.not_equal(s, o)
+    T.__hash__ = object.__hash__
+    T.__getitem__ = getitem
+    T.__setitem__ = _no_setitem
+    T.__len__ = _len
+    T.__iter__ = _iter
+    T.__bool__ = _bool
+    T.__float__ = _float
+    T.__complex__ = _float
+    T.__int__ = _int
+    T.__array__ = _array
+    T.__array_ufunc__ = _array_ufunc
+    T.__array_function__ = _array_function
+    T.__repr__ = _repr
+    T.shape = property(_shape)
+    T.dtype = property(_dtype)
+    T.ndim = property(lambda s: len(s.primal.shape))
+    T.size = property(lambda s: int(np.prod(s.primal.shape)))
+    T.T = property(lambda s: wnp.transpose(s))
+    T.mT = property(lambda s: wnp.swapaxes(s, -1, -2))
+    T.real = property(wnp.real)
+    T.imag = property(wnp.imag)
+    T.conj = wnp.conj
+    T.conjugate = wnp.conj
+    T.astype = lambda s, dtype, **kw: wnp.astype(s, dtype)
+    T.reshape = lambda s, *shape, **kw: wnp.reshape(
+        s, shape[0] if len(shape) == 1 else shape, **kw
+    )
+    T.transpose = lambda s, *axes: wnp.transpose(
+        s, (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes) or None
+    )
+    T.ravel = lambda s, order="C": wnp.ravel(s, order)
+    T.flatten = lambda s, order="C": wnp.ravel(s, order)
+    T.squeeze = lambda s, axis=None: wnp.squeeze(s, axis)
+    T.swapaxes = wnp.swapaxes
+    T.sum = wnp.sum
+    T.mean = wnp.mean
+    T.prod = wnp.prod
+    T.max = wnp.max
+    T.min = wnp.min
+    T.var = wnp.var
+    T.std = wnp.std
+    T.cumsum = wnp.cumsum
+    T.cumprod = wnp.cumprod
+    T.argmax = wnp.argmax
+    T.argmin = wnp.argmin
+    T.dot = wnp.dot
+    T.clip = wnp.clip
+    T.round = wnp.round
+    T.trace = wnp.trace
+    T.diagonal = wnp.diagonal
+    T.repeat = lambda s, repeats, axis=None: wnp.repeat(s, repeats, axis)
+    T.take = wnp.take
+    T.copy = lambda s: s
+    T.item = lambda s, *a: _float(s)
+    T.tolist = lambda s: _float(s)
+
+
+_register_ufuncs()
+_register_functions()
+_install()

@@ -1,0 +1,59 @@
+"""Small helpers shared by the op families: axis normalisation and dtype of a value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.primitive import Tracer
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """Shape of an array, scalar or tracer."""
+    s = getattr(x, "shape", None)
+    return s if s is not None else np.shape(x)
+
+
+def ndim_of(x: Any) -> int:
+    return len(shape_of(x))
+
+
+def dtype_of(x: Any) -> np.dtype:
+    """dtype of an array, NumPy scalar or tracer; Python scalars map to NumPy's defaults."""
+    d = getattr(x, "dtype", None)
+    if d is not None:
+        return d
+    return np.result_type(x)
+
+
+def is_traced(x: Any) -> bool:
+    return isinstance(x, Tracer)
+
+
+def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name} must be an int or a tuple of ints, got {a!r}")
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {name}: {axis!r}")
+    return tuple(sorted(out))
+
+
+def one_axis(axis: Any, ndim: int) -> int:
+    """A single axis, made non-negative."""
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(int(axis), ndim)
+    return int(axis) % ndim

@@ -1,0 +1,503 @@
+"""Elementwise ops (NumPy's ufuncs): arithmetic, exponentials and logarithms, trigonometric
+and hyperbolic functions, comparisons, ``where``, ``maximum``/``minimum`` and casts.
+
+Each differentiable elementwise op declares its partial derivatives once with
+``defpartials``; both its VJP (with the broadcasting reduction) and its JVP are derived
+from them.  Partials are written in wengert ops, so they can be differentiated again.
+Python-float constants keep float32 computations in float32 (NumPy's weak scalars).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core.primitive import SAVE_ARGS, Primitive, Tracer
+from ..errors import TracerConversionError
+from ._util import dtype_of, shape_of
+from .shape import broadcast_to_p, unbroadcast
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Callable:
+    if nargs == 1:
+        if with_args:
+            return lambda ct, ans, x: multiply_p.bind(ct, fn(ans, x))
+        return lambda ct, ans: multiply_p.bind(ct, fn(ans))
+
+    def vjp(ct: Any, ans: Any, *args: Any) -> Any:
+        g = multiply_p.bind(ct, fn(ans, *args))
+        return unbroadcast(g, shape_of(args[i]))
+
+    return vjp
+
+
+def _jvp_from_partials(fns: tuple) -> Callable:
+    def jvp(tangents: tuple, ans: Any, *args: Any) -> Any:
+        out = None
+        for t, fn in zip(tangents, fns):
+            if t is None or fn is None:
+                continue
+            d = fn(ans, *args)
+            term = multiply_p.bind(t, d)
+            out = term if out is None else add_p.bind(out, term)
+        if out is None:
+            return None
+        ans_shape = shape_of(ans)
+        if shape_of(out) != ans_shape:
+            out = broadcast_to_p.bind(out, shape=ans_shape)
+        return out
+
+    return jvp
+
+
+def defpartials(prim: Primitive, *partials: Callable | None, save: str = "args") -> Primitive:
+    """Define an elementwise primitive's derivatives by its partial derivatives.
+
+    ``partials[i](ans, *args)`` (or ``partials[i](ans)`` with ``save="ans"``) returns
+    d ans / d args[i], broadcastable against ``ans``; ``None`` marks a non-differentiable
+    argument.  The VJP multiplies by the cotangent and sums away broadcasting; the JVP
+    multiplies by the tangents and adds.
+    """
+    prim.partials = partials
+    flag = {"args": SAVE_ARGS, "both": 3, "ans": 2}[save]
+    with_args = bool(flag & SAVE_ARGS)
+    n = len(partials)
+    prim.defvjp(
+        *(None if fn is None else _vjp_from_partial(fn, i, n, with_args) for i, fn in enumerate(partials)),
+        save=save,
+    )
+    # JVP rules always see the arguments; adapt ans-only partials to that signature.
+    prim.defjvp(_jvp_from_partials(partials if with_args else tuple(map(_ans_only, partials))))
+    return prim
+
+
+def _ans_only(fn: Callable | None) -> Callable | None:
+    if fn is None:
+        return None
+    return lambda ans, *args: fn(ans)
+
+
+def _ufunc(name: str, impl: Callable, **kw: Any) -> Primitive:
+    return Primitive(name, impl, **kw)
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+add_p = _ufunc("add", operator.add)
+add_p.defvjp(
+    lambda ct, ans, x, y: unbroadcast(ct, x),
+    lambda ct, ans, x, y: unbroadcast(ct, y),
+    save="shapes",
+)
+add_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
+add_p.linear = True
+
+subtract_p = _ufunc("subtract", operator.sub)
+subtract_p.defvjp(
+    lambda ct, ans, x, y: unbroadcast(ct, x),
+    lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
+    save="shapes",
+)
+subtract_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0)
+subtract_p.linear = True
+
+negative_p = _ufunc("negative", operator.neg)
+negative_p.defvjp(lambda ct, ans: negative_p.bind(ct), save="none")
+negative_p.partials = (lambda ans, x: -1.0,)
+negative_p.linear = True
+
+
+def _linear_jvp(prim: Primitive) -> Callable:
+    def jvp(ts: tuple, ans: Any, *args: Any) -> Any:
+        parts = [
+            t if t is not None else zeros_like(a)
+            for t, a in zip(ts, args)
+        ]
+        out = prim.bind(*parts)
+        if shape_of(out) != shape_of(ans):
+            out = broadcast_to_p.bind(out, shape=shape_of(ans))
+        return out
+
+    return jvp
+
+
+for _p in (add_p, subtract_p, negative_p):
+    _p.defjvp(_linear_jvp(_p))
+
+multiply_p = _ufunc("multiply", operator.mul)
+defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
+
+true_divide_p = _ufunc("true_divide", operator.truediv)
+defpartials(
+    true_divide_p,
+    lambda ans, x, y: reciprocal_p.bind(y),
+    lambda ans, x, y: negative_p.bind(true_divide_p.bind(ans, y)),
+    save="both",
+)
+
+
+def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
+    if not isinstance(y, (Tracer, np.ndarray)):
+        if y == 0:
+            return zeros_like(x)
+        if y == 1:
+            return ones_like(x)
+        if y == 2:
+            return multiply_p.bind(x, 2)
+        return multiply_p.bind(y, power_p.bind(x, y - 1))
+    return where(
+        equal(y, 0), 0.0, multiply_p.bind(y, power_p.bind(x, subtract_p.bind(y, 1)))
+    )
+
+
+def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
+    safe_x = where(equal(x, 0), 1.0, x)
+    return multiply_p.bind(ans, log_p.bind(safe_x))
+
+
+power_p = _ufunc("power", operator.pow)
+defpartials(power_p, _pow_dx, _pow_dy, save="both")
+
+reciprocal_p = _ufunc("reciprocal", np.reciprocal)
+defpartials(
+    reciprocal_p, lambda ans: negative_p.bind(multiply_p.bind(ans, ans)), save="ans"
+)
+
+square_p = _ufunc("square", np.square)
+defpartials(square_p, lambda ans, x: multiply_p.bind(x, 2))
+
+# --------------------------------------------------------------------------- exp / log
+
+exp_p = _ufunc("exp", np.exp)
+defpartials(exp_p, lambda ans: ans, save="ans")
+exp2_p = _ufunc("exp2", np.exp2)
+defpartials(exp2_p, lambda ans: multiply_p.bind(ans, _LN2), save="ans")
+expm1_p = _ufunc("expm1", np.expm1)
+defpartials(expm1_p, lambda ans: add_p.bind(ans, 1.0), save="ans")
+log_p = _ufunc("log", np.log)
+defpartials(log_p, lambda ans, x: reciprocal_p.bind(x))
+log2_p = _ufunc("log2", np.log2)
+defpartials(log2_p, lambda ans, x: reciprocal_p.bind(multiply_p.bind(x, _LN2)))
+log10_p = _ufunc("log10", np.log10)
+defpartials(log10_p, lambda ans, x: reciprocal_p.bind(multiply_p.bind(x, _LN10)))
+log1p_p = _ufunc("log1p", np.log1p)
+defpartials(log1p_p, lambda ans, x: reciprocal_p.bind(add_p.bind(x, 1.0)))
+sqrt_p = _ufunc("sqrt", np.sqrt)
+defpartials(sqrt_p, lambda ans: true_divide_p.bind(0.5, ans), save="ans")
+cbrt_p = _ufunc("cbrt", np.cbrt)
+defpartials(
+    cbrt_p,
+    lambda ans: reciprocal_p.bind(multiply_p.bind(square_p.bind(ans), 3.0)),
+    save="ans",
+)
+logaddexp_p = _ufunc("logaddexp", np.logaddexp)
+defpartials(
+    logaddexp_p,
+    lambda ans, x, y: exp_p.bind(subtract_p.bind(x, ans)),
+    lambda ans, x, y: exp_p.bind(subtract_p.bind(y, ans)),
+    save="both",
+)
+logaddexp2_p = _ufunc("logaddexp2", np.logaddexp2)
+defpartials(
+    logaddexp2_p,
+    lambda ans, x, y: exp2_p.bind(subtract_p.bind(x, ans)),
+    lambda ans, x, y: exp2_p.bind(subtract_p.bind(y, ans)),
+    save="both",
+)
+
+# --------------------------------------------------------------------------- trigonometric
+
+sin_p = _ufunc("sin", np.sin)
+cos_p = _ufunc("cos", np.cos)
+tan_p = _ufunc("tan", np.tan)
+defpartials(sin_p, lambda ans, x: cos_p.bind(x))
+defpartials(cos_p, lambda ans, x: negative_p.bind(sin_p.bind(x)))
+defpartials(tan_p, lambda ans: add_p.bind(multiply_p.bind(ans, ans), 1.0), save="ans")
+
+
+def _one_minus_sq(x: Any) -> Any:
+    return subtract_p.bind(1.0, multiply_p.bind(x, x))
+
+
+arcsin_p = _ufunc("arcsin", np.arcsin)
+defpartials(arcsin_p, lambda ans, x: reciprocal_p.bind(sqrt_p.bind(_one_minus_sq(x))))
+arccos_p = _ufunc("arccos", np.arccos)
+defpartials(
+    arccos_p, lambda ans, x: negative_p.bind(reciprocal_p.bind(sqrt_p.bind(_one_minus_sq(x))))
+)
+arctan_p = _ufunc("arctan", np.arctan)
+defpartials(arctan_p, lambda ans, x: reciprocal_p.bind(add_p.bind(multiply_p.bind(x, x), 1.0)))
+
+
+def _atan2_den(y: Any, x: Any) -> Any:
+    return add_p.bind(multiply_p.bind(x, x), multiply_p.bind(y, y))
+
+
+arctan2_p = _ufunc("arctan2", np.arctan2)
+defpartials(
+    arctan2_p,
+    lambda ans, y, x: true_divide_p.bind(x, _atan2_den(y, x)),
+    lambda ans, y, x: negative_p.bind(true_divide_p.bind(y, _atan2_den(y, x))),
+)
+hypot_p = _ufunc("hypot", np.hypot)
+defpartials(
+    hypot_p,
+    lambda ans, x, y: true_divide_p.bind(x, ans),
+    lambda ans, x, y: true_divide_p.bind(y, ans),
+    save="both",
+)
+
+sinh_p = _ufunc("sinh", np.sinh)
+cosh_p = _ufunc("cosh", np.cosh)
+tanh_p = _ufunc("tanh", np.tanh)
+defpartials(sinh_p, lambda ans, x: cosh_p.bind(x))
+defpartials(cosh_p, lambda ans, x: sinh_p.bind(x))
+defpartials(tanh_p, lambda ans: _one_minus_sq(ans), save="ans")
+arcsinh_p = _ufunc("arcsinh", np.arcsinh)
+defpartials(
+    arcsinh_p,
+    lambda ans, x: reciprocal_p.bind(sqrt_p.bind(add_p.bind(multiply_p.bind(x, x), 1.0))),
+)
+arccosh_p = _ufunc("arccosh", np.arccosh)
+defpartials(
+    arccosh_p,
+    lambda ans, x: reciprocal_p.bind(sqrt_p.bind(subtract_p.bind(multiply_p.bind(x, x), 1.0))),
+)
+arctanh_p = _ufunc("arctanh", np.arctanh)
+defpartials(arctanh_p, lambda ans, x: reciprocal_p.bind(_one_minus_sq(x)))
+
+# --------------------------------------------------------------------------- piecewise
+
+abs_p = _ufunc("absolute", np.abs)
+defpartials(abs_p, lambda ans, x: sign(x))
+
+# Zero-derivative ops: their outputs are constants to every trace.  ``sign`` is recorded
+# when a gradient override for it is in scope (straight-through estimators).
+sign_p = _ufunc("sign", np.sign, nondiff=True)
+sign_p.defvjp(lambda ct, ans, x: zeros_like(ct))
+floor_p = _ufunc("floor", np.floor, nondiff=True)
+ceil_p = _ufunc("ceil", np.ceil, nondiff=True)
+rint_p = _ufunc("rint", np.rint, nondiff=True)
+trunc_p = _ufunc("trunc", np.trunc, nondiff=True)
+round_p = _ufunc("round", lambda x, decimals=0: np.round(x, decimals), nondiff=True)
+floor_divide_p = _ufunc("floor_divide", operator.floordiv, nondiff=True)
+
+remainder_p = _ufunc("remainder", operator.mod)
+defpartials(
+    remainder_p,
+    lambda ans, x, y: ones_like(x),
+    lambda ans, x, y: negative_p.bind(floor_divide_p.bind(x, y)),
+)
+
+
+def _max_vjp(first: bool) -> Callable:
+    # Ties split the cotangent equally (JAX's convention).
+    def vjp(ct: Any, ans: Any, x: Any, y: Any) -> Any:
+        a, b = (x, y) if first else (y, x)
+        win = where(greater(a, b), ct, where(equal(a, b), multiply_p.bind(ct, 0.5), 0.0))
+        return unbroadcast(win, shape_of(a))
+
+    return vjp
+
+
+def _min_vjp(first: bool) -> Callable:
+    def vjp(ct: Any, ans: Any, x: Any, y: Any) -> Any:
+        a, b = (x, y) if first else (y, x)
+        win = where(less(a, b), ct, where(equal(a, b), multiply_p.bind(ct, 0.5), 0.0))
+        return unbroadcast(win, shape_of(a))
+
+    return vjp
+
+
+def _select_jvp(cmp: Callable) -> Callable:
+    def jvp(ts: tuple, ans: Any, x: Any, y: Any) -> Any:
+        tx = ts[0] if ts[0] is not None else zeros_like(x)
+        ty = ts[1] if ts[1] is not None else zeros_like(y)
+        half = multiply_p.bind(add_p.bind(tx, ty), 0.5)
+        out = where(cmp(x, y), tx, where(equal(x, y), half, ty))
+        return broadcast_to_p.bind(out, shape=shape_of(ans)) if shape_of(out) != shape_of(ans) else out
+
+    return jvp
+
+
+maximum_p = _ufunc("maximum", np.maximum)
+maximum_p.defvjp(_max_vjp(True), _max_vjp(False), save="args")
+maximum_p.defjvp(_select_jvp(lambda x, y: greater(x, y)))
+minimum_p = _ufunc("minimum", np.minimum)
+minimum_p.defvjp(_min_vjp(True), _min_vjp(False), save="args")
+minimum_p.defjvp(_select_jvp(lambda x, y: less(x, y)))
+
+
+def _fmax_vjp(first: bool, cmp: Callable) -> Callable:
+    # fmax/fmin ignore NaN: the gradient goes to the non-NaN argument.
+    def vjp(ct: Any, ans: Any, x: Any, y: Any) -> Any:
+        a, b = (x, y) if first else (y, x)
+        take = logical_or(cmp(a, b), isnan(b))
+        tie = logical_and(equal(a, b), logical_not(isnan(a)))
+        win = where(tie, multiply_p.bind(ct, 0.5), where(take, ct, 0.0))
+        return unbroadcast(win, shape_of(a))
+
+    return vjp
+
+
+fmax_p = _ufunc("fmax", np.fmax)
+fmax_p.defvjp(_fmax_vjp(True, lambda a, b: greater(a, b)), _fmax_vjp(False, lambda a, b: greater(a, b)), save="args")
+fmax_p.defjvp(_select_jvp(lambda x, y: logical_or(greater(x, y), isnan(y))))
+fmin_p = _ufunc("fmin", np.fmin)
+fmin_p.defvjp(_fmax_vjp(True, lambda a, b: less(a, b)), _fmax_vjp(False, lambda a, b: less(a, b)), save="args")
+fmin_p.defjvp(_select_jvp(lambda x, y: logical_or(less(x, y), isnan(y))))
+
+# --------------------------------------------------------------------------- comparisons
+
+_CMP = {
+    "less": np.less,
+    "less_equal": np.less_equal,
+    "greater": np.greater,
+    "greater_equal": np.greater_equal,
+    "equal": np.equal,
+    "not_equal": np.not_equal,
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor,
+}
+_cmp_prims = {name: _ufunc(name, fn, nondiff=True) for name, fn in _CMP.items()}
+less = _cmp_prims["less"].bind
+less_equal = _cmp_prims["less_equal"].bind
+greater = _cmp_prims["greater"].bind
+greater_equal = _cmp_prims["greater_equal"].bind
+equal = _cmp_prims["equal"].bind
+not_equal = _cmp_prims["not_equal"].bind
+logical_and = _cmp_prims["logical_and"].bind
+logical_or = _cmp_prims["logical_or"].bind
+logical_xor = _cmp_prims["logical_xor"].bind
+logical_not = _ufunc("logical_not", np.logical_not, nondiff=True).bind
+isnan = _ufunc("isnan", np.isnan, nondiff=True).bind
+isinf = _ufunc("isinf", np.isinf, nondiff=True).bind
+isfinite = _ufunc("isfinite", np.isfinite, nondiff=True).bind
+signbit = _ufunc("signbit", np.signbit, nondiff=True).bind
+
+# --------------------------------------------------------------------------- where / clip
+
+
+def _where_vjp(i: int) -> Callable:
+    def vjp(ct: Any, ans: Any, c: Any, x: Any, y: Any) -> Any:
+        g = where_p.bind(c, ct, 0.0) if i == 1 else where_p.bind(c, 0.0, ct)
+        return unbroadcast(g, shape_of(x if i == 1 else y))
+
+    return vjp
+
+
+def _where_jvp(ts: tuple, ans: Any, c: Any, x: Any, y: Any) -> Any:
+    tx = ts[1] if ts[1] is not None else 0.0
+    ty = ts[2] if ts[2] is not None else 0.0
+    out = where_p.bind(c, tx, ty)
+    return broadcast_to_p.bind(out, shape=shape_of(ans)) if shape_of(out) != shape_of(ans) else out
+
+
+where_p = _ufunc("where", lambda c, x, y: np.where(c, x, y))
+where_p.defvjp(None, _where_vjp(1), _where_vjp(2), save="args")
+where_p.defjvp(_where_jvp)
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """``np.where(condition, x, y)``; the condition is not differentiated."""
+    if x is None and y is None:
+        from .indexing import nonzero
+
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    return where_p.bind(condition, x, y)
+
+
+def clip(x: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
+    """``np.clip`` as ``minimum(maximum(x, a_min), a_max)`` (ties split, as in JAX)."""
+    if kw.pop("min", None) is not None or kw.pop("max", None) is not None:
+        raise TypeError("clip: pass the bounds as a_min and a_max")
+    if kw.get("out") is not None:
+        raise TypeError("clip: out= is not supported on traced values")
+    if a_min is not None:
+        x = maximum_p.bind(x, a_min)
+    if a_max is not None:
+        x = minimum_p.bind(x, a_max)
+    return x
+
+
+# --------------------------------------------------------------------------- casts, constants
+
+
+astype_p = _ufunc("astype", lambda x, dtype, orig: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype))
+astype_p.defjvp(lambda ts, ans, x, dtype, orig: astype_p.bind(ts[0], dtype=dtype, orig=orig))
+astype_p.linear = True
+_astype_int_p = _ufunc(
+    "astype_nondiff", lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype), nondiff=True
+)
+
+
+def _astype_vjp_fix(ct: Any, ans: Any, dtype: Any, orig: Any) -> Any:
+    return astype_p.bind(ct, dtype=orig, orig=dtype)
+
+
+astype_p.defvjp(_astype_vjp_fix, save="none")
+
+
+def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+    """Cast; differentiable between inexact dtypes, a constant otherwise."""
+    dtype = np.dtype(dtype)
+    orig = dtype_of(x)
+    if orig == dtype:
+        return x
+    if np.issubdtype(dtype, np.inexact) and np.issubdtype(orig, np.inexact):
+        return astype_p.bind(x, dtype=dtype, orig=orig)
+    return _astype_int_p.bind(x, dtype=dtype)
+
+
+def _lower(x: Any) -> Any:
+    return x.full_lower() if isinstance(x, Tracer) else x
+
+
+def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """A constant array of zeros (never traced)."""
+    return np.zeros_like(_lower(x), dtype=dtype, shape=shape)
+
+
+def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
+    return np.ones_like(_lower(x), dtype=dtype, shape=shape)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+    if isinstance(fill_value, Tracer):
+        return broadcast_to_p.bind(astype(fill_value, dtype or dtype_of(x)), shape=shape or shape_of(x))
+    return np.full_like(_lower(x), fill_value, dtype=dtype, shape=shape)
+
+
+def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
+    return np.zeros_like(_lower(x), dtype=dtype, shape=shape)
+
+
+# --------------------------------------------------------------------------- stop_gradient
+
+
+stop_gradient_p = _ufunc("stop_gradient", lambda x: x, nondiff=True)
+
+
+def stop_gradient(x: Any) -> Any:
+    """The value of ``x``, treated as a constant by every enclosing differentiation."""
+    from ..tree import tree_map
+
+    return tree_map(stop_gradient_p.bind, x)
+
+
+def no_float_conversion(name: str) -> TracerConversionError:
+    return TracerConversionError(
+        f"{name}() of a traced value would drop its derivative. Keep the value as an array "
+        "inside the differentiated function, or wrap it in wengert.stop_gradient(...) "
+        "explicitly if no derivative should flow through it."
+    )
