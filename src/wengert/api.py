@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import ops as _ops  # noqa: F401  (registers the primitives)
+from .core.forward import JVPTrace, JVPTracer
 from .core.primitive import Primitive, Tracer, state
 from .core.reverse import _OUT, ReverseTrace, ReverseTracer, _Multi, backward
 from .errors import CustomRuleError, WengertError
@@ -32,6 +33,13 @@ __all__ = [
     "elementwise_grad",
     "stop_gradient",
     "custom_vjp",
+    "custom_jvp",
+    "jvp",
+    "jacfwd",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "linearize",
     "gradient_override",
     "primitive",
 ]
@@ -381,6 +389,7 @@ class custom_vjp:  # noqa: N801  (JAX's name)
         self.fun = fun
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.jvp_rule: Callable | None = None
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> custom_vjp:
         if not callable(fwd) or not callable(bwd):
@@ -406,15 +415,22 @@ class custom_vjp:  # noqa: N801  (JAX's name)
                 f"custom_vjp function {self.__name__!r} is being differentiated but has no "
                 "rule: call .defvjp(fwd, bwd) first"
             )
-        if not isinstance(top, ReverseTrace):
-            process = getattr(top, "process_custom_vjp", None)
-            if process is None:
-                raise WengertError(
-                    f"custom_vjp function {self.__name__!r} cannot be used under "
-                    f"{type(top).__name__}: give it a custom_jvp as well"
-                )
-            return process(self, args)
-        return _reverse_custom_call(top, self, args, leaves, in_td)
+        if isinstance(top, ReverseTrace):
+            return _reverse_custom_call(top, self, args, leaves, in_td)
+        if self.jvp_rule is None:
+            raise WengertError(
+                f"custom_vjp function {self.__name__!r} is used in forward mode "
+                f"({type(top).__name__}) but has only a VJP; give it a JVP rule as well with "
+                ".defjvp(rule), rule(primals, tangents) -> (primal_out, tangent_out)"
+            )
+        return _custom_jvp_dispatch(top, self, self.jvp_rule, args, leaves, in_td)
+
+    def defjvp(self, rule: Callable) -> custom_vjp:
+        """Also give a JVP rule (for forward mode): ``rule(primals, tangents)``."""
+        if not callable(rule):
+            raise TypeError("custom_vjp.defjvp(rule): rule must be callable")
+        self.jvp_rule = rule
+        return self
 
 
 def _reverse_custom_call(trace: ReverseTrace, f: custom_vjp, args: tuple, leaves: list, in_td: TreeDef) -> Any:
@@ -586,3 +602,257 @@ def primitive(fun: Callable | None = None, *, name: str | None = None) -> Any:
 
 
 _user_names: set[str] = set()
+
+
+# --------------------------------------------------------------------------- forward mode
+
+
+def _check_tangent(p: Any, t: Any, k: int, fname: str) -> Any:
+    if t is None:
+        return None
+    if not hasattr(t, "shape"):
+        t = np.asarray(t, dtype=dtype_of(_lower(p)))
+    if shape_of(t) != shape_of(p):
+        raise ValueError(
+            f"{fname}: tangent leaf {k} has shape {shape_of(t)}, but its primal has shape "
+            f"{shape_of(p)}; tangents must match the primals"
+        )
+    return t
+
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> Any:
+    """Forward mode: ``(fun(*primals), J @ tangents)`` (plus ``aux`` with ``has_aux``).
+
+    ``primals`` and ``tangents`` are tuples (or lists) of pytrees of the same structure.
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(fun, primals, tangents): primals and tangents must be tuples or lists")
+    p_leaves, p_td = tree_flatten(tuple(primals))
+    t_leaves, t_td = tree_flatten(tuple(tangents))
+    if p_td != t_td:
+        raise TypeError(f"jvp: tangents have structure {t_td!r} but primals have {p_td!r}")
+    trace = JVPTrace()
+    with trace:
+        boxed = []
+        for k, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+            p = _check_input(p, fun, k, "jvp")
+            t = _check_tangent(p, t, k, "jvp")
+            boxed.append(JVPTracer(trace, p, t) if t is not None else p)
+        out = fun(*tree_unflatten(p_td, boxed))
+    out, aux = _split_aux(out, has_aux, "jvp")
+    o_leaves, o_td = tree_flatten(out)
+    vals, tans = [], []
+    for o in o_leaves:
+        if o.__class__ is JVPTracer and o._trace is trace:
+            vals.append(o.value)
+            tans.append(o.tangent)
+        else:
+            vals.append(o)
+            tans.append(np.zeros_like(_lower(o)))
+    res = (tree_unflatten(o_td, vals), tree_unflatten(o_td, tans))
+    if has_aux:
+        return res + (_unbox_jvp(trace, aux),)
+    return res
+
+
+def _unbox_jvp(trace: JVPTrace, tree: Any) -> Any:
+    return tree_map(lambda x: x.value if (x.__class__ is JVPTracer and x._trace is trace) else x, tree)
+
+
+def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``
+    (a linear function of the tangents; each call runs one forward-mode pass)."""
+    out = fun(*primals)
+
+    def f_jvp(*tangents: Any) -> Any:
+        return jvp(fun, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian by forward mode: one JVP per input element.
+
+    Blocks have shape ``output shape + input shape``, nested as output pytree outside, input
+    pytree (a tuple over ``argnums`` when it is a tuple) inside, as ``jacrev``.
+    """
+    single = isinstance(argnums, (int, np.integer))
+
+    @functools.wraps(fun)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        from . import numpy as wnp
+
+        nums = _argnums_tuple(argnums, len(args), "jacfwd")
+        dyn = tuple(args[a] for a in nums)
+
+        def f(*d: Any) -> Any:
+            full = list(args)
+            for a, x in zip(nums, d):
+                full[a] = x
+            return fun(*full, **kwargs)
+
+        in_leaves, in_td = tree_flatten(dyn)
+        in_leaves = [_check_input(x, fun, 0, "jacfwd") for x in in_leaves]
+        zeros = [np.zeros_like(_lower(x)) for x in in_leaves]
+        columns: list[list] = []  # per input leaf: list over its elements of output-leaf lists
+        out_td = aux = None
+        out_leaves: list = []
+        for li, x in enumerate(in_leaves):
+            n = int(np.prod(shape_of(x)))
+            cols = []
+            for j in range(n):
+                t = list(zeros)
+                e = np.zeros(n, dtype=dtype_of(_lower(x)))
+                e[j] = 1
+                t[li] = e.reshape(shape_of(x))
+                r = jvp(f, dyn, tuple(tree_unflatten(in_td, t)), has_aux=has_aux)
+                out, tan = r[0], r[1]
+                if has_aux:
+                    aux = r[2]
+                out_leaves, out_td = tree_flatten(out)
+                cols.append(tree_flatten(tan)[0])
+            columns.append(cols)
+        if out_td is None:  # no input elements at all
+            r = f(*dyn)
+            out, aux = _split_aux(r, has_aux, "jacfwd")
+            out_leaves, out_td = tree_flatten(out)
+        blocks = []
+        for k, o in enumerate(out_leaves):
+            so = shape_of(o)
+            per_leaf = []
+            for li, x in enumerate(in_leaves):
+                sx = shape_of(x)
+                cols = [c[k] for c in columns[li]]
+                if cols:
+                    m = wnp.stack(cols, axis=-1)  # so + (n,)
+                    per_leaf.append(wnp.reshape(m, so + sx))
+                else:
+                    per_leaf.append(np.zeros(so + sx, dtype=dtype_of(_lower(o))))
+            per_arg = tree_unflatten(in_td, per_leaf)
+            blocks.append(per_arg[0] if single else per_arg)
+        result = tree_unflatten(out_td, blocks)
+        return (result, aux) if has_aux else result
+
+    return jac
+
+
+def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian, by the cheaper mode: forward (one pass per input element) when the
+    inputs have at most as many elements as the outputs, reverse (one pass per output
+    element) otherwise.  The output size is learned by evaluating ``fun`` once."""
+
+    @functools.wraps(fun)
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums_tuple(argnums, len(args), "jacobian")
+        n_in = sum(int(np.prod(shape_of(x))) for a in nums for x in tree_flatten(args[a])[0])
+        out = fun(*args, **kwargs)
+        out, _ = _split_aux(out, has_aux, "jacobian")
+        n_out = sum(int(np.prod(shape_of(o))) for o in tree_flatten(out)[0])
+        mode = jacfwd if n_in <= n_out else jacrev
+        return mode(fun, argnums, has_aux)(*args, **kwargs)
+
+    return jac
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The Hessian, forward over reverse: ``jacfwd(jacrev(fun))``."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def hvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """Hessian-vector product of a scalar function without forming the Hessian
+    (forward over reverse: the JVP of the gradient).  Returns the structure of ``primals``
+    (the first argument's structure when there is one primal)."""
+    primals = tuple(primals)
+    nums = tuple(range(len(primals)))
+    g = grad(fun, argnums=nums)
+    out = jvp(g, primals, tuple(tangents))[1]
+    return out[0] if len(primals) == 1 else out
+
+
+# --------------------------------------------------------------------------- custom_jvp
+
+
+class custom_jvp:  # noqa: N801  (JAX's name)
+    """A function with a user-given JVP: ``f.defjvp(rule)`` with
+    ``rule(primals, tangents) -> (primal_out, tangent_out)`` (JAX's convention).
+
+    Reverse mode uses the same rule: its tangent output is linear in the tangents, so the
+    VJP is that linear map transposed (computed by reverse mode over the rule).
+    """
+
+    def __init__(self, fun: Callable) -> None:
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.rule: Callable | None = None
+
+    def defjvp(self, rule: Callable) -> custom_jvp:
+        if not callable(rule):
+            raise TypeError("custom_jvp.defjvp(rule): rule must be callable")
+        self.rule = rule
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"custom_jvp function {self.__name__!r}: pass arguments positionally")
+        leaves, in_td = tree_flatten(args)
+        top = _top_trace(leaves)
+        if top is None:
+            return self.fun(*args)
+        if self.rule is None:
+            raise WengertError(
+                f"custom_jvp function {self.__name__!r} is being differentiated but has no "
+                "rule: call .defjvp(rule) first"
+            )
+        return _custom_jvp_dispatch(top, self, self.rule, args, leaves, in_td)
+
+
+def _top_trace(leaves: list) -> Any:
+    top = None
+    for x in leaves:
+        if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
+            top = x._trace
+    return top
+
+
+def _custom_jvp_dispatch(top: Any, f: Any, rule: Callable, args: tuple, leaves: list, in_td: TreeDef) -> Any:
+    name = f.__name__
+    if isinstance(top, JVPTrace):
+        vals = [x.value if (x.__class__ is JVPTracer and x._trace is top) else x for x in leaves]
+        tans = [
+            x.tangent if (x.__class__ is JVPTracer and x._trace is top) else np.zeros_like(_lower(x))
+            for x in leaves
+        ]
+        res = rule(tree_unflatten(in_td, vals), tree_unflatten(in_td, tans))
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise CustomRuleError(f"custom_jvp {name!r}: the rule must return (primal_out, tangent_out)")
+        out, t_out = res
+        o_leaves, o_td = tree_flatten(out)
+        t_leaves, t_td = tree_flatten(t_out)
+        if o_td != t_td:
+            raise CustomRuleError(
+                f"custom_jvp {name!r}: tangent_out has structure {t_td!r}, primal_out has {o_td!r}"
+            )
+        for k, (o, t) in enumerate(zip(o_leaves, t_leaves)):
+            if shape_of(t) != shape_of(o):
+                raise CustomRuleError(
+                    f"custom_jvp {name!r}: tangent_out leaf {k} has shape {shape_of(t)}, "
+                    f"expected {shape_of(o)} (the primal output's shape)"
+                )
+        return tree_unflatten(o_td, [JVPTracer(top, o, t) for o, t in zip(o_leaves, t_leaves)])
+    if isinstance(top, ReverseTrace):
+        n = len(args)
+
+        def fwd(*primals: Any) -> Any:
+            return f(*primals), primals
+
+        def bwd(primals: tuple, ct: Any) -> tuple:
+            zeros = tree_map(lambda x: np.zeros_like(_lower(x)), primals)
+            _, fn = vjp(lambda *ts: rule(primals, ts)[1], *zeros)
+            return fn(ct)[:n]
+
+        shim = custom_vjp(f.fun if hasattr(f, "fun") else f)
+        shim.__name__ = name
+        shim.defvjp(fwd, bwd)
+        return _reverse_custom_call(top, shim, args, leaves, in_td)
+    raise WengertError(f"custom_jvp {name!r} cannot be used under {type(top).__name__}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from .api import vjp
 from .ops._util import dtype_of
-from .tree import tree_flatten, tree_map, tree_unflatten
+from .tree import tree_flatten, tree_map
 
 __all__ = ["check_grads"]
 

@@ -81,27 +81,52 @@ class TreeDef:
         self._hash = hash((kind, aux, children))
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, TreeDef)
-            and self._hash == other._hash
-            and self.kind is other.kind
-            and self.aux == other.aux
-            and self.children == other.children
-        )
+        # A loop, not recursion: deeply nested trees must not hit the recursion limit.
+        stack = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if not (
+                isinstance(b, TreeDef)
+                and a._hash == b._hash
+                and a.kind is b.kind
+                and len(a.children) == len(b.children)
+                and a.aux == b.aux
+            ):
+                return False
+            stack.extend(zip(a.children, b.children))
+        return True
 
     def __hash__(self) -> int:
         return self._hash
 
     def __repr__(self) -> str:
-        if self.kind is None:
-            return "*"
-        inner = ", ".join(map(repr, self.children))
+        # Iterative post-order: each node's string is built from its children's strings.
+        done: list[str] = []
+        stack: list[tuple[TreeDef, bool]] = [(self, False)]
+        while stack:
+            td, expanded = stack.pop()
+            if td.kind is None:
+                done.append("*")
+            elif not expanded:
+                stack.append((td, True))
+                stack.extend((c, False) for c in reversed(td.children))
+            else:
+                n = len(td.children)
+                parts = done[len(done) - n :]
+                del done[len(done) - n :]
+                done.append(td._format(parts))
+        return done[0]
+
+    def _format(self, parts: list[str]) -> str:
+        inner = ", ".join(parts)
         if self.kind is tuple:
-            return f"({inner}{',' if len(self.children) == 1 else ''})"
+            return f"({inner}{',' if len(parts) == 1 else ''})"
         if self.kind is list:
             return f"[{inner}]"
         if self.kind is dict:
-            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.aux, self.children)) + "}"
+            return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.aux, parts)) + "}"
         if self.kind is type(None):
             return "None"
         return f"{self.kind.__name__}({inner})"

@@ -111,7 +111,7 @@ class ReverseTrace(Trace):
         saved_args = (
             vals
             if save & SAVE_ARGS
-            else (tuple(getattr(v, "shape", ()) for v in vals) if save & SAVE_SHAPES else None)
+            else ([getattr(v, "shape", ()) for v in vals] if save & SAVE_SHAPES else None)
         )
         tape = self.tape
         if prim.multiple_results:

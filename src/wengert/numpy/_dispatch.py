@@ -12,26 +12,50 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy as wnp
 from ..core.primitive import Tracer
 from ..errors import NoRuleError, TracerConversionError
 from ..ops import elementwise as _e
 from ..ops.indexing import getitem
-from .. import numpy as wnp
 
-_add = _e.add_p.bind
-_sub = _e.subtract_p.bind
-_mul = _e.multiply_p.bind
-_div = _e.true_divide_p.bind
-_pow = _e.power_p.bind
 _neg = _e.negative_p.bind
 
 
+_NO_PARAMS: dict = {}
+
+
+def _binop(prim: Any, reflected: bool) -> Any:
+    """Operator method; with a non-traced other operand the tracer's own trace processes the
+    call directly (the hot path of eager code like ``x * 0.9``)."""
+    bind = prim.bind
+    if reflected:
+
+        def rop(s: Tracer, o: Any) -> Any:
+            if isinstance(o, Tracer):
+                return bind(o, s)
+            return s._trace.process(prim, (o, s), _NO_PARAMS)
+
+        return rop
+
+    def op(s: Tracer, o: Any) -> Any:
+        if isinstance(o, Tracer):
+            return bind(s, o)
+        return s._trace.process(prim, (s, o), _NO_PARAMS)
+
+    return op
+
+
 def _shape(self: Tracer) -> tuple:
-    return self.primal.shape
+    # The value may be a Python scalar (a user primitive's impl returning math.sin(...)).
+    v = self.primal
+    s = getattr(v, "shape", None)
+    return s if s is not None else np.shape(v)
 
 
 def _dtype(self: Tracer) -> Any:
-    return self.primal.dtype
+    v = self.primal
+    d = getattr(v, "dtype", None)
+    return d if d is not None else np.result_type(v)
 
 
 def _no_setitem(self: Tracer, idx: Any, value: Any) -> None:
@@ -48,7 +72,7 @@ def _iter(self: Tracer) -> Any:
 
 
 def _len(self: Tracer) -> int:
-    s = self.primal.shape
+    s = self.shape
     if not s:
         raise TypeError("len() of unsized object (a 0-d traced array)")
     return s[0]
@@ -175,20 +199,20 @@ def _array_function(self: Tracer, func: Any, types: Any, args: Any, kwargs: Any)
 
 def _install() -> None:
     T = Tracer
-    T.__add__ = lambda s, o: _add(s, o)
-    T.__radd__ = lambda s, o: _add(o, s)
-    T.__sub__ = lambda s, o: _sub(s, o)
-    T.__rsub__ = lambda s, o: _sub(o, s)
-    T.__mul__ = lambda s, o: _mul(s, o)
-    T.__rmul__ = lambda s, o: _mul(o, s)
-    T.__truediv__ = lambda s, o: _div(s, o)
-    T.__rtruediv__ = lambda s, o: _div(o, s)
+    T.__add__ = _binop(_e.add_p, False)
+    T.__radd__ = _binop(_e.add_p, True)
+    T.__sub__ = _binop(_e.subtract_p, False)
+    T.__rsub__ = _binop(_e.subtract_p, True)
+    T.__mul__ = _binop(_e.multiply_p, False)
+    T.__rmul__ = _binop(_e.multiply_p, True)
+    T.__truediv__ = _binop(_e.true_divide_p, False)
+    T.__rtruediv__ = _binop(_e.true_divide_p, True)
     T.__floordiv__ = lambda s, o: wnp.floor_divide(s, o)
     T.__rfloordiv__ = lambda s, o: wnp.floor_divide(o, s)
     T.__mod__ = lambda s, o: wnp.remainder(s, o)
     T.__rmod__ = lambda s, o: wnp.remainder(o, s)
-    T.__pow__ = lambda s, o: _pow(s, o)
-    T.__rpow__ = lambda s, o: _pow(o, s)
+    T.__pow__ = _binop(_e.power_p, False)
+    T.__rpow__ = _binop(_e.power_p, True)
     T.__matmul__ = lambda s, o: wnp.matmul(s, o)
     T.__rmatmul__ = lambda s, o: wnp.matmul(o, s)
     T.__neg__ = lambda s: _neg(s)
@@ -215,8 +239,8 @@ def _install() -> None:
     T.__repr__ = _repr
     T.shape = property(_shape)
     T.dtype = property(_dtype)
-    T.ndim = property(lambda s: len(s.primal.shape))
-    T.size = property(lambda s: int(np.prod(s.primal.shape)))
+    T.ndim = property(lambda s: len(s.shape))
+    T.size = property(lambda s: int(np.prod(s.shape)))
     T.T = property(lambda s: wnp.transpose(s))
     T.mT = property(lambda s: wnp.swapaxes(s, -1, -2))
     T.real = property(wnp.real)

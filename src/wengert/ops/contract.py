@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
-from ._util import ndim_of, one_axis, shape_of
+from ._util import dtype_of, ndim_of, one_axis, shape_of
 from .elementwise import add_p, multiply_p
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, ravel, reshape, sum, swapaxes, unbroadcast
@@ -169,7 +169,7 @@ def _einsum_vjp(i: int) -> Any:
                 if c in seen:
                     f = next(fresh)
                     renamed.append(f)
-                    eyes.append(np.eye(size[c], dtype=np.result_type(g)))
+                    eyes.append(np.eye(size[c], dtype=dtype_of(g)))
                     eye_subs.append(c + f)
                 else:
                     seen.add(c)

@@ -276,7 +276,7 @@ defpartials(arctanh_p, lambda ans, x: reciprocal_p.bind(_one_minus_sq(x)))
 # --------------------------------------------------------------------------- piecewise
 
 abs_p = _ufunc("absolute", np.abs)
-defpartials(abs_p, lambda ans, x: sign(x))
+defpartials(abs_p, lambda ans, x: sign_p.bind(x))
 
 # Zero-derivative ops: their outputs are constants to every trace.  ``sign`` is recorded
 # when a gradient override for it is in scope (straight-through estimators).

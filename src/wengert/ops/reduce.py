@@ -82,7 +82,8 @@ def var(
     m = mean(x, axis=axes, keepdims=True)
     d = subtract_p.bind(x, m)
     s = sum_p.bind(_abs2(d), axis=axes, keepdims=bool(keepdims))
-    return true_divide_p.bind(s, float(max(_count(xs, axes) - ddof, 0)))
+    n = _count(xs, axes) - ddof
+    return true_divide_p.bind(s, float(n if n > 0 else 0))
 
 
 def std(
