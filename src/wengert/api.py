@@ -17,12 +17,15 @@ from typing import Any
 import numpy as np
 
 from . import ops as _ops  # noqa: F401  (registers the primitives)
+from .core.batching import BatchTrace, BatchTracer
 from .core.forward import JVPTrace, JVPTracer
 from .core.primitive import Primitive, Tracer, state
 from .core.reverse import _OUT, ReverseTrace, ReverseTracer, _Multi, backward
 from .errors import CustomRuleError, WengertError
 from .ops._util import dtype_of, shape_of
+from .ops.elementwise import ones_like as _ones_like
 from .ops.elementwise import stop_gradient  # noqa: F401  (re-exported)
+from .ops.elementwise import zeros_like as _zeros_like
 from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "hessian",
     "hvp",
     "linearize",
+    "vmap",
     "gradient_override",
     "primitive",
 ]
@@ -139,7 +143,7 @@ def _collect(
         gs = []
         for b in boxed:
             g = cts[b.idx] if b.idx < len(cts) else None
-            gs.append(np.zeros_like(b.full_lower()) if g is None else _cast_like(g, b.value))
+            gs.append(_zeros_like(b.value) if g is None else _cast_like(g, b.value))
         out.append(tree_unflatten(td, gs))
     return out[0] if single else tuple(out)
 
@@ -181,7 +185,7 @@ def value_and_grad(
         val = out.value if is_ours else out
         _check_scalar_output(val, fun)
         if is_ours:
-            cts = backward(trace.tape, out.idx, np.ones_like(_lower(val)), free=True)
+            cts = backward(trace.tape, out.idx, _ones_like(val), free=True)
         else:
             cts = []
         g = _collect(cts, wrapped, single)
@@ -304,63 +308,98 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
             return fun(*full, **kwargs)
 
         out, fn = vjp(f, *(args[a] for a in nums))
-        gs = fn(tree_map(lambda o: np.ones_like(_lower(o)), out))
+        gs = fn(tree_map(lambda o: _ones_like(o), out))
         return gs[0] if single else gs
 
     return egrad
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """The Jacobian by reverse mode: one VJP per output element.
+    """The Jacobian by reverse mode: one backward pass with all basis cotangents batched
+    (``vmap`` of the VJP), not one Python-level pass per output element.
 
     For output leaf shape ``So`` and input leaf shape ``Si`` the block has shape
-    ``So + Si``; pytrees nest as output structure outside, input structure inside.
+    ``So + Si``; pytrees nest as output structure outside, input structure inside (a tuple
+    over ``argnums`` when it is a tuple).
     """
     single = isinstance(argnums, (int, np.integer))
 
     @functools.wraps(fun)
     def jac(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(argnums, len(args), "jacrev")
-
-        def f(*dyn: Any) -> Any:
-            full = list(args)
-            for a, d in zip(nums, dyn):
-                full[a] = d
-            return fun(*full, **kwargs)
-
-        res = vjp(f, *(args[a] for a in nums), has_aux=has_aux)
+        dyn, f = _partial_args(fun, args, kwargs, nums)
+        res = vjp(f, *dyn, has_aux=has_aux)
         out, fn = res[0], res[1]
         out_leaves, out_td = tree_flatten(out)
-        in_leaves_per_arg = [tree_flatten(args[a]) for a in nums]
+        sizes = [_size(o) for o in out_leaves]
+        m = sum(sizes)
+        basis = _basis(out_leaves, sizes, m)
+        in_leaves, in_td = tree_flatten(dyn)
+        if m == 0:
+            gs_leaves = [_zeros_like(x, shape=(0,) + shape_of(x)) for x in in_leaves]
+        else:
+            gs = vmap(fn)(tree_unflatten(out_td, basis))
+            gs_leaves = tree_flatten(gs)[0]
         blocks = []
-        for k, o in enumerate(out_leaves):
-            o = _lower(o)
+        off = 0
+        for o, n in zip(out_leaves, sizes):
             so = shape_of(o)
-            n = int(np.prod(so))
-            rows: list[list] = [[] for _ in nums]
-            for j in range(n):
-                e = np.zeros(n, dtype=dtype_of(o))
-                e[j] = 1
-                ct = [np.zeros_like(_lower(x)) for x in out_leaves]
-                ct[k] = e.reshape(so)
-                gs = fn(tree_unflatten(out_td, ct))
-                for r, g in zip(rows, gs):
-                    r.append(tree_flatten(g)[0])
-            per_arg = []
-            for (leaves, td), r in zip(in_leaves_per_arg, rows):
-                from . import numpy as wnp
-
-                cols = []
-                for li, x in enumerate(leaves):
-                    sx = shape_of(np.asarray(_lower(x)) if not hasattr(x, "shape") else x)
-                    stacked = wnp.stack([row[li] for row in r]) if r else np.zeros((0,) + sx)
-                    cols.append(wnp.reshape(stacked, so + sx))
-                per_arg.append(tree_unflatten(td, cols))
-            blocks.append(per_arg[0] if single else tuple(per_arg))
+            per_leaf = [_reshape(_rows(g, off, n), so + shape_of(x)) for g, x in zip(gs_leaves, in_leaves)]
+            off += n
+            per_arg = tree_unflatten(in_td, per_leaf)
+            blocks.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(out_td, blocks)
         return (result, res[2]) if has_aux else result
 
     return jac
+
+
+def _partial_args(fun: Callable, args: tuple, kwargs: dict, nums: tuple) -> tuple[tuple, Callable]:
+    """The differentiated arguments, and ``fun`` as a function of only those."""
+    dyn = tuple(args[a] for a in nums)
+
+    def f(*d: Any) -> Any:
+        full = list(args)
+        for a, x in zip(nums, d):
+            full[a] = x
+        return fun(*full, **kwargs)
+
+    return dyn, f
+
+
+def _size(x: Any) -> int:
+    n = 1
+    for s in shape_of(x):
+        n *= s
+    return n
+
+
+def _basis(leaves: list, sizes: list, total: int) -> list:
+    """Rows of the identity matrix of size ``total``, split by leaf and shaped like each
+    leaf (batch axis first)."""
+    out = []
+    off = 0
+    for x, n in zip(leaves, sizes):
+        dt = dtype_of(x)
+        if not np.issubdtype(dt, np.inexact):
+            dt = np.dtype(np.float64)
+        e = np.zeros((total, n), dtype=dt)
+        e[off : off + n] = np.eye(n, dtype=dt)
+        out.append(e.reshape((total,) + shape_of(x)))
+        off += n
+    return out
+
+
+def _rows(g: Any, off: int, n: int) -> Any:
+    from .ops.indexing import getitem
+
+    return getitem(g, slice(off, off + n))
+
+
+def _reshape(g: Any, shape: tuple) -> Any:
+    from .ops.shape import reshape
+
+    return reshape(g, shape)
 
 
 # --------------------------------------------------------------------------- custom_vjp
@@ -648,7 +687,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
             tans.append(o.tangent)
         else:
             vals.append(o)
-            tans.append(np.zeros_like(_lower(o)))
+            tans.append(_zeros_like(o))
     res = (tree_unflatten(o_td, vals), tree_unflatten(o_td, tans))
     if has_aux:
         return res + (_unbox_jvp(trace, aux),)
@@ -671,7 +710,8 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """The Jacobian by forward mode: one JVP per input element.
+    """The Jacobian by forward mode: one forward pass with all basis tangents batched
+    (``vmap`` of the JVP; the primal computation runs once, unbatched).
 
     Blocks have shape ``output shape + input shape``, nested as output pytree outside, input
     pytree (a tuple over ``argnums`` when it is a tuple) inside, as ``jacrev``.
@@ -680,54 +720,42 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac(*args: Any, **kwargs: Any) -> Any:
-        from . import numpy as wnp
+        from .ops.shape import moveaxis
 
         nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        dyn = tuple(args[a] for a in nums)
-
-        def f(*d: Any) -> Any:
-            full = list(args)
-            for a, x in zip(nums, d):
-                full[a] = x
-            return fun(*full, **kwargs)
-
+        dyn, f = _partial_args(fun, args, kwargs, nums)
         in_leaves, in_td = tree_flatten(dyn)
-        in_leaves = [_check_input(x, fun, 0, "jacfwd") for x in in_leaves]
-        zeros = [np.zeros_like(_lower(x)) for x in in_leaves]
-        columns: list[list] = []  # per input leaf: list over its elements of output-leaf lists
-        out_td = aux = None
-        out_leaves: list = []
-        for li, x in enumerate(in_leaves):
-            n = int(np.prod(shape_of(x)))
-            cols = []
-            for j in range(n):
-                t = list(zeros)
-                e = np.zeros(n, dtype=dtype_of(_lower(x)))
-                e[j] = 1
-                t[li] = e.reshape(shape_of(x))
-                r = jvp(f, dyn, tuple(tree_unflatten(in_td, t)), has_aux=has_aux)
-                out, tan = r[0], r[1]
-                if has_aux:
-                    aux = r[2]
-                out_leaves, out_td = tree_flatten(out)
-                cols.append(tree_flatten(tan)[0])
-            columns.append(cols)
-        if out_td is None:  # no input elements at all
+        in_leaves = [_check_input(x, fun, nums[0], "jacfwd") for x in in_leaves]
+        dyn = tree_unflatten(in_td, in_leaves)
+        sizes = [_size(x) for x in in_leaves]
+        n = sum(sizes)
+        if n == 0:
             r = f(*dyn)
             out, aux = _split_aux(r, has_aux, "jacfwd")
-            out_leaves, out_td = tree_flatten(out)
+            o_leaves, out_td = tree_flatten(out)
+            tan_leaves = [_zeros_like(o, shape=(0,) + shape_of(o)) for o in o_leaves]
+        else:
+            basis = tree_unflatten(in_td, _basis(in_leaves, sizes, n))
+
+            def push(t: Any) -> Any:
+                r = jvp(f, dyn, t, has_aux=has_aux)
+                return (r[1], r[0], r[2] if has_aux else None)
+
+            tans, out, aux = vmap(push, out_axes=(0, None, None))(basis)
+            o_leaves, out_td = tree_flatten(out)
+            tan_leaves = tree_flatten(tans)[0]
         blocks = []
-        for k, o in enumerate(out_leaves):
+        for o, t in zip(o_leaves, tan_leaves):
             so = shape_of(o)
+            t = moveaxis(t, 0, -1)  # so + (n,)
             per_leaf = []
-            for li, x in enumerate(in_leaves):
-                sx = shape_of(x)
-                cols = [c[k] for c in columns[li]]
-                if cols:
-                    m = wnp.stack(cols, axis=-1)  # so + (n,)
-                    per_leaf.append(wnp.reshape(m, so + sx))
-                else:
-                    per_leaf.append(np.zeros(so + sx, dtype=dtype_of(_lower(o))))
+            off = 0
+            for x, k in zip(in_leaves, sizes):
+                from .ops.indexing import getitem
+
+                part = getitem(t, (Ellipsis, slice(off, off + k)))
+                per_leaf.append(_reshape(part, so + shape_of(x)))
+                off += k
             per_arg = tree_unflatten(in_td, per_leaf)
             blocks.append(per_arg[0] if single else per_arg)
         result = tree_unflatten(out_td, blocks)
@@ -820,7 +848,7 @@ def _custom_jvp_dispatch(top: Any, f: Any, rule: Callable, args: tuple, leaves: 
     if isinstance(top, JVPTrace):
         vals = [x.value if (x.__class__ is JVPTracer and x._trace is top) else x for x in leaves]
         tans = [
-            x.tangent if (x.__class__ is JVPTracer and x._trace is top) else np.zeros_like(_lower(x))
+            x.tangent if (x.__class__ is JVPTracer and x._trace is top) else _zeros_like(x)
             for x in leaves
         ]
         res = rule(tree_unflatten(in_td, vals), tree_unflatten(in_td, tans))
@@ -847,7 +875,7 @@ def _custom_jvp_dispatch(top: Any, f: Any, rule: Callable, args: tuple, leaves: 
             return f(*primals), primals
 
         def bwd(primals: tuple, ct: Any) -> tuple:
-            zeros = tree_map(lambda x: np.zeros_like(_lower(x)), primals)
+            zeros = tree_map(lambda x: _zeros_like(x), primals)
             _, fn = vjp(lambda *ts: rule(primals, ts)[1], *zeros)
             return fn(ct)[:n]
 
@@ -856,3 +884,73 @@ def _custom_jvp_dispatch(top: Any, f: Any, rule: Callable, args: tuple, leaves: 
         shim.defvjp(fwd, bwd)
         return _reverse_custom_call(top, shim, args, leaves, in_td)
     raise WengertError(f"custom_jvp {name!r} cannot be used under {type(top).__name__}")
+
+
+# --------------------------------------------------------------------------- vmap
+
+
+def _axes_per_arg(axes: Any, n: int, name: str) -> tuple:
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return (axes,) * n
+    axes = tuple(axes)
+    if len(axes) != n:
+        raise ValueError(f"vmap: {name} has {len(axes)} entries for {n} values")
+    return axes
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
+    """Vectorize ``fun`` over an axis of its inputs: ``vmap(f)(xs)`` equals
+    ``stack([f(x) for x in xs])`` but runs ``f`` once on the whole batch.
+
+    ``in_axes``/``out_axes``: an int (or None: not batched) for all, or a tuple with one
+    entry per positional argument / per element of a tuple output, applied to every leaf
+    of that argument.  Primitives without a batching rule fall back to a loop.
+    """
+
+    @functools.wraps(fun)
+    def vf(*args: Any) -> Any:
+        from .ops.shape import broadcast_to, moveaxis
+
+        axes = _axes_per_arg(in_axes, len(args), "in_axes")
+        size = None
+        for a, ax in zip(args, axes):
+            if ax is None:
+                continue
+            for x in tree_flatten(a)[0]:
+                s = shape_of(x)
+                if not -len(s) <= ax < len(s):
+                    raise ValueError(f"vmap: in_axes {ax} is out of range for an argument of shape {s}")
+                if size is None:
+                    size = s[ax]
+                elif s[ax] != size:
+                    raise ValueError(
+                        f"vmap: inconsistent sizes along the mapped axes ({size} and {s[ax]})"
+                    )
+        if size is None:
+            raise ValueError("vmap: no argument is mapped (all in_axes are None)")
+        trace = BatchTrace(size)
+        with trace:
+            new_args = []
+            for a, ax in zip(args, axes):
+                if ax is None:
+                    new_args.append(a)
+                else:
+                    new_args.append(tree_map(lambda x, ax=ax: BatchTracer(trace, moveaxis(x, ax, 0)), a))
+            out = fun(*new_args)
+
+        def finish(o: Any, ax: Any) -> Any:
+            ours = o.__class__ is BatchTracer and o._trace is trace
+            if ax is None:
+                if ours:
+                    raise ValueError("vmap: an output with out_axes=None depends on the mapped inputs")
+                return o
+            v = o.value if ours else broadcast_to(o, (size,) + shape_of(o))
+            return moveaxis(v, 0, ax) if ax != 0 else v
+
+        if isinstance(out_axes, (tuple, list)):
+            if not isinstance(out, (tuple, list)) or len(out) != len(out_axes):
+                raise ValueError("vmap: out_axes is a tuple, so fun must return a tuple of the same length")
+            return type(out)(tree_map(lambda o, ax=ax: finish(o, ax), e) for e, ax in zip(out, out_axes))
+        return tree_map(lambda o: finish(o, out_axes), out)
+
+    return vf

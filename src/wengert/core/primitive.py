@@ -94,6 +94,7 @@ class Primitive:
         "multiple_results",
         "linear",
         "partials",
+        "batch",
         "__weakref__",
     )
 
@@ -122,6 +123,7 @@ class Primitive:
         self.multiple_results = multiple_results
         self.linear = False
         self.partials: tuple | None = None
+        self.batch: Callable[..., Any] | None = None  # vmap rule (see core/batching.py)
         if register:
             if name in Primitive.registry:
                 raise WengertError(

@@ -295,3 +295,59 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, **kw: Any) -> Any:
     """``np.trace``."""
     return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, **kw)
+
+
+# --------------------------------------------------------------------------- batching (vmap)
+
+
+def _matmul_batch(vals: list, b: list, size: int) -> Any:
+    a, c = vals
+    ra = len(shape_of(a)) - (1 if b[0] else 0)
+    rc = len(shape_of(c)) - (1 if b[1] else 0)
+    # One matrix product instead of a stack of small ones when only one side is batched
+    # against a plain matrix (the common case of Jacobians of A @ x).
+    if b[0] and not b[1] and rc == 2 and ra <= 2:
+        sa = shape_of(a)
+        flat = reshape(a, (-1, sa[-1]))
+        return reshape(matmul_p.bind(flat, c), sa[:-1] + (shape_of(c)[-1],))
+    if b[1] and not b[0] and ra == 2 and rc == 1:
+        return matmul_p.bind(c, swapaxes(a, -1, -2))
+    if b[1] and not b[0] and ra == 2 and rc == 2:
+        from .shape import moveaxis
+
+        sc = shape_of(c)  # (B, n, m)
+        flat = reshape(moveaxis(c, 0, 1), (sc[1], sc[0] * sc[2]))
+        out = reshape(matmul_p.bind(a, flat), (shape_of(a)[0], sc[0], sc[2]))
+        return moveaxis(out, 1, 0)
+    squeeze_rows = squeeze_cols = False
+    if ra == 1:  # a vector: make it a row matrix
+        a = expand_dims(a, -2)
+        ra, squeeze_rows = 2, True
+    if rc == 1:  # b vector: make it a column matrix
+        c = expand_dims(c, -1)
+        rc, squeeze_cols = 2, True
+    r = max(ra, rc)
+
+    def pad(v: Any, rv: int, batched: bool) -> Any:
+        s = shape_of(v)
+        if batched:
+            return reshape(v, (s[0],) + (1,) * (r - rv) + s[1:])
+        return v  # broadcasting from the right handles it
+
+    out = matmul_p.bind(pad(a, ra, b[0]), pad(c, rc, b[1]))
+    if squeeze_cols:
+        out = getitem(out, (Ellipsis, 0))
+    if squeeze_rows:
+        out = getitem(out, (Ellipsis, 0, slice(None)) if not squeeze_cols else (Ellipsis, 0))
+    return out
+
+
+def _einsum_batch(vals: list, b: list, size: int, subscripts: str) -> Any:
+    letter = next(c for c in _LETTERS if c not in subscripts)
+    ins, out = subscripts.split("->")
+    new_ins = [letter + s if f else s for s, f in zip(ins.split(","), b)]
+    return einsum_p.bind(*vals, subscripts=",".join(new_ins) + "->" + letter + out)
+
+
+matmul_p.batch = _matmul_batch
+einsum_p.batch = _einsum_batch

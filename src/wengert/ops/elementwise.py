@@ -19,7 +19,7 @@ import numpy as np
 from ..core.primitive import SAVE_ARGS, Primitive, Tracer
 from ..errors import TracerConversionError
 from ._util import dtype_of, shape_of
-from .shape import broadcast_to_p, unbroadcast
+from .shape import broadcast_to_p, reshape_p, unbroadcast
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -137,7 +137,7 @@ defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
 true_divide_p = _ufunc("true_divide", operator.truediv)
 defpartials(
     true_divide_p,
-    lambda ans, x, y: reciprocal_p.bind(y),
+    lambda ans, x, y: true_divide_p.bind(1.0, y),  # not reciprocal: exact for integer y
     lambda ans, x, y: negative_p.bind(true_divide_p.bind(ans, y)),
     save="both",
 )
@@ -158,6 +158,8 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
+    if isinstance(x, (int, float)):  # a Python base stays weakly typed (float32 stays float32)
+        return multiply_p.bind(ans, math.log(x) if x > 0 else 0.0 if x == 0 else math.nan)
     safe_x = where(equal(x, 0), 1.0, x)
     return multiply_p.bind(ans, log_p.bind(safe_x))
 
@@ -419,8 +421,11 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 
 def clip(x: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
     """``np.clip`` as ``minimum(maximum(x, a_min), a_max)`` (ties split, as in JAX)."""
-    if kw.pop("min", None) is not None or kw.pop("max", None) is not None:
-        raise TypeError("clip: pass the bounds as a_min and a_max")
+    lo, hi = kw.pop("min", None), kw.pop("max", None)  # NumPy 2.1's names (and ndarray.clip's)
+    if (lo is not None and a_min is not None) or (hi is not None and a_max is not None):
+        raise ValueError("clip: give each bound once, as a_min/a_max or as min/max")
+    a_min = a_min if lo is None else lo
+    a_max = a_max if hi is None else hi
     if kw.get("out") is not None:
         raise TypeError("clip: out= is not supported on traced values")
     if a_min is not None:
@@ -465,21 +470,22 @@ def _lower(x: Any) -> Any:
 
 def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
     """A constant array of zeros (never traced)."""
-    return np.zeros_like(_lower(x), dtype=dtype, shape=shape)
+    return np.zeros_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
 
 
 def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
-    return np.ones_like(_lower(x), dtype=dtype, shape=shape)
+    """A constant array of ones (never traced)."""
+    return np.ones_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
     if isinstance(fill_value, Tracer):
         return broadcast_to_p.bind(astype(fill_value, dtype or dtype_of(x)), shape=shape or shape_of(x))
-    return np.full_like(_lower(x), fill_value, dtype=dtype, shape=shape)
+    return np.full_like(_lower(x), fill_value, dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
 
 
 def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
-    return np.zeros_like(_lower(x), dtype=dtype, shape=shape)
+    return zeros_like(x, dtype, shape)
 
 
 # --------------------------------------------------------------------------- stop_gradient
@@ -501,3 +507,42 @@ def no_float_conversion(name: str) -> TracerConversionError:
         "inside the differentiated function, or wrap it in wengert.stop_gradient(...) "
         "explicitly if no derivative should flow through it."
     )
+
+
+# --------------------------------------------------------------------------- batching
+
+
+def _elementwise_batch(prim: Primitive) -> Callable:
+    """vmap rule shared by elementwise ops: give batched arguments the full rank (batch
+    axis first), then apply the op; broadcasting does the rest."""
+
+    def rule(vals: list, batched: list, size: int, **params: Any) -> Any:
+        n = 0
+        for v, b in zip(vals, batched):
+            r = len(shape_of(v)) - (1 if b else 0)
+            if r > n:
+                n = r
+        args = []
+        for v, b in zip(vals, batched):
+            if b:
+                s = shape_of(v)
+                if len(s) - 1 < n:
+                    v = reshape_p.bind(v, shape=(s[0],) + (1,) * (n - len(s) + 1) + s[1:])
+            args.append(v)
+        return prim.bind(*args, **params)
+
+    return rule
+
+
+def _install_elementwise_batching() -> None:
+    for p in Primitive.registry.values():
+        if p.batch is None and p.impl is not None and (p.partials is not None or p.name in _ELEMENTWISE_NAMES):
+            p.batch = _elementwise_batch(p)
+
+
+_ELEMENTWISE_NAMES = {
+    "sign", "floor", "ceil", "rint", "trunc", "round", "floor_divide", "maximum", "minimum", "fmax",
+    "fmin", "where", "astype", "astype_nondiff", "stop_gradient", "logical_not", "isnan", "isinf",
+    "isfinite", "signbit", *_CMP,
+}
+_install_elementwise_batching()

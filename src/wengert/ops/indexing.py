@@ -86,3 +86,46 @@ nonzero_p = Primitive("nonzero", _nonzero_impl, nondiff=True)
 def nonzero(x: Any) -> tuple:
     """``np.nonzero`` (integer results, not differentiated)."""
     return nonzero_p.bind(x)
+
+
+# --------------------------------------------------------------------------- batching (vmap)
+
+
+def _batch_index(idx: Any, ndim: int) -> tuple[tuple, int]:
+    """The index for a batched array (batch axis first) and where NumPy puts the batch axis
+    in the result (advanced indices separated by slices move to the front)."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    new = (slice(None),) + items
+    adv = [k for k, i in enumerate(new) if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)))]
+    if not adv:
+        return new, 0
+    if adv != list(range(adv[0], adv[-1] + 1)):  # non-adjacent advanced indices
+        shapes = []
+        for k in adv:
+            a = np.asarray(new[k])
+            shapes.append(np.nonzero(a)[0].shape if a.dtype == bool else a.shape)
+        return new, len(np.broadcast_shapes(*shapes))
+    return new, 0
+
+
+def _getitem_batch(vals: list, b: list, size: int, idx: Any) -> Any:
+    from .shape import moveaxis
+
+    x = vals[0]
+    new, pos = _batch_index(idx, len(shape_of(x)))
+    out = getitem_p.bind(x, idx=new)
+    return moveaxis(out, pos, 0) if pos else out
+
+
+def _scatter_add_batch(vals: list, b: list, size: int, idx: Any, shape: tuple) -> Any:
+    from .shape import moveaxis
+
+    ct = vals[0]
+    new, pos = _batch_index(idx, len(shape) + 1)
+    if pos:
+        ct = moveaxis(ct, 0, pos)
+    return scatter_add_p.bind(ct, idx=new, shape=(size,) + tuple(shape))
+
+
+getitem_p.batch = _getitem_batch
+scatter_add_p.batch = _scatter_add_batch

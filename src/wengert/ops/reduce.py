@@ -300,3 +300,34 @@ def average(x: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     wsum = sum(multiply_p.bind(weights, ones_like(x)) if shape_of(weights) != xs else weights, axis=axis, keepdims=keepdims)
     avg = true_divide_p.bind(sum(multiply_p.bind(x, weights), axis=axis, keepdims=keepdims), wsum)
     return (avg, wsum) if returned else avg
+
+
+# --------------------------------------------------------------------------- batching (vmap)
+
+
+def _axis_batch(p: Primitive) -> Any:
+    return lambda vals, b, size, axis, keepdims: p.bind(
+        vals[0], axis=tuple(a + 1 for a in axis), keepdims=keepdims
+    )
+
+
+for _p in (amax_p, amin_p, prod_p):
+    _p.batch = _axis_batch(_p)
+
+
+def _arg_batch(p: Primitive) -> Any:
+    def rule(vals: list, b: list, size: int, axis: Any, keepdims: bool) -> Any:
+        x = vals[0]
+        if axis is None:
+            out = p.bind(reshape(x, (size, -1)), axis=1, keepdims=False)
+            if keepdims:
+                out = reshape(out, (size,) + (1,) * (len(shape_of(x)) - 1))
+            return out
+        return p.bind(x, axis=one_axis(axis, len(shape_of(x)) - 1) + 1, keepdims=keepdims)
+
+    return rule
+
+
+argmax_p.batch = _arg_batch(argmax_p)
+argmin_p.batch = _arg_batch(argmin_p)
+cumsum_p.batch = lambda vals, b, size, axis: cumsum_p.bind(vals[0], axis=axis + 1)

@@ -435,3 +435,39 @@ def rot90(x: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
     if k == 1:
         return swapaxes(flip(x, a1), a0, a1)
     return flip(swapaxes(x, a0, a1), a1)
+
+
+# --------------------------------------------------------------------------- batching (vmap)
+# Rules receive the values (batched ones with the batch axis first) and flags saying which
+# are batched; they return the batched result.
+
+
+def _bcast_to_batch(v: Any, b: bool, size: int) -> Any:
+    return v if b else broadcast_to_p.bind(v, shape=(size,) + shape_of(v))
+
+
+reshape_p.batch = lambda vals, b, size, shape: reshape_p.bind(vals[0], shape=(size,) + shape)
+transpose_p.batch = lambda vals, b, size, axes: transpose_p.bind(
+    vals[0], axes=(0,) + tuple(a + 1 for a in axes)
+)
+
+
+def _broadcast_to_batch(vals: list, b: list, size: int, shape: tuple) -> Any:
+    x = vals[0]
+    s = shape_of(x)[1:]
+    if len(s) < len(shape):
+        x = reshape_p.bind(x, shape=(size,) + (1,) * (len(shape) - len(s)) + s)
+    return broadcast_to_p.bind(x, shape=(size,) + shape)
+
+
+broadcast_to_p.batch = _broadcast_to_batch
+sum_p.batch = lambda vals, b, size, axis, keepdims: sum_p.bind(
+    vals[0], axis=tuple(a + 1 for a in axis), keepdims=keepdims
+)
+
+
+def _concatenate_batch(vals: list, b: list, size: int, axis: int) -> Any:
+    return concatenate_p.bind(*(_bcast_to_batch(v, f, size) for v, f in zip(vals, b)), axis=axis + 1)
+
+
+concatenate_p.batch = _concatenate_batch
