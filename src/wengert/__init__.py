@@ -15,11 +15,11 @@ from .api import (
     jacrev,
     jvp,
     linearize,
-    vmap,
     primitive,
     stop_gradient,
     value_and_grad,
     vjp,
+    vmap,
 )
 from .core.primitive import Primitive, Tracer
 from .errors import CustomRuleError, NoRuleError, TracerConversionError, WengertError
