@@ -189,7 +189,7 @@ tile, repeat, flip, fliplr, flipud, roll, rot90 = _s.tile, _s.repeat, _s.flip, _
 atleast_1d, atleast_2d, atleast_3d = _s.atleast_1d, _s.atleast_2d, _s.atleast_3d
 
 # ----------------------------------------------------------------------------- indexing
-take, nonzero = _i.take, _i.nonzero
+take, nonzero, at = _i.take, _i.nonzero, _i.at
 
 # ----------------------------------------------------------------------------- contractions
 matmul, einsum, dot, vdot, inner, outer, tensordot = (

@@ -16,7 +16,7 @@ from .. import numpy as wnp
 from ..core.primitive import Tracer
 from ..errors import NoRuleError, TracerConversionError
 from ..ops import elementwise as _e
-from ..ops.indexing import getitem
+from ..ops.indexing import at, getitem
 
 _neg = _e.negative_p.bind
 
@@ -61,8 +61,9 @@ def _dtype(self: Tracer) -> Any:
 def _no_setitem(self: Tracer, idx: Any, value: Any) -> None:
     raise TypeError(
         "traced arrays are immutable: `x[idx] = v` cannot be differentiated. Write "
-        "`x = x.at[idx].set(v)` (functional update) or build the array with "
-        "wengert.numpy.where / concatenate instead."
+        "`x = x.at[idx].set(v)` (a functional update, JAX's convention; "
+        "`wengert.numpy.at(x)[idx].set(v)` also works on plain arrays), or build the array "
+        "with wengert.numpy.where / concatenate instead."
     )
 
 
@@ -277,6 +278,7 @@ def _install() -> None:
     T.repeat = lambda s, repeats, axis=None: wnp.repeat(s, repeats, axis)
     T.take = wnp.take
     T.copy = lambda s: s
+    T.at = property(at)
     T.item = lambda s, *a: _float(s)
     T.tolist = lambda s: _float(s)
 

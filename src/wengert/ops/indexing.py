@@ -129,3 +129,121 @@ def _scatter_add_batch(vals: list, b: list, size: int, idx: Any, shape: tuple) -
 
 getitem_p.batch = _getitem_batch
 scatter_add_p.batch = _scatter_add_batch
+
+
+# --------------------------------------------------------------------------- functional updates
+
+
+def _set_impl(x: Any, v: Any, idx: Any) -> Any:
+    y = x.copy()
+    y[idx] = v
+    return y
+
+
+def _update_mask(x_shape: tuple, idx: Any, dtype: Any) -> np.ndarray:
+    m = np.zeros(x_shape, dtype=bool)
+    m[idx] = True
+    return m
+
+
+def _set_vjp_x(ct: Any, ans: Any, x: tuple, v: tuple, idx: Any) -> Any:
+    from .elementwise import where_p
+
+    return where_p.bind(_update_mask(x, idx, None), 0.0, ct)
+
+
+def _set_vjp_v(ct: Any, ans: Any, x: tuple, v: tuple, idx: Any) -> Any:
+    from .shape import unbroadcast
+
+    return unbroadcast(getitem_p.bind(ct, idx=idx), v)
+
+
+def _set_jvp(ts: tuple, ans: Any, x: Any, v: Any, idx: Any) -> Any:
+    from .elementwise import zeros_like
+
+    tx = ts[0] if ts[0] is not None else zeros_like(x)
+    tv = ts[1] if ts[1] is not None else zeros_like(v)
+    return scatter_set_p.bind(tx, tv, idx=idx)
+
+
+scatter_set_p = Primitive("scatter_set", _set_impl)
+scatter_set_p.defvjp(_set_vjp_x, _set_vjp_v, save="shapes")
+scatter_set_p.defjvp(_set_jvp)
+
+
+def _has_duplicates(shape: tuple, idx: Any) -> bool:
+    if _is_basic(idx):
+        return False
+    pos = np.arange(int(np.prod(shape))).reshape(shape)[idx]
+    return np.unique(pos).size != np.size(pos)
+
+
+class _IndexUpdateRef:
+    """``x.at[idx]``: functional updates returning a new array (JAX's convention)."""
+
+    __slots__ = ("x", "idx")
+
+    def __init__(self, x: Any, idx: Any) -> None:
+        self.x = x
+        self.idx = _normalize_index(idx)
+
+    def get(self) -> Any:
+        return getitem_p.bind(self.x, idx=self.idx)
+
+    def set(self, v: Any) -> Any:
+        """``x`` with ``x[idx]`` replaced by ``v`` (for repeated indices the last one wins)."""
+        from .shape import broadcast_to
+
+        target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
+        return scatter_set_p.bind(self.x, broadcast_to(v, target), idx=self.idx)
+
+    def add(self, v: Any) -> Any:
+        """``x`` with ``v`` added at ``idx`` (repeated indices accumulate)."""
+        from .elementwise import add_p
+        from .shape import broadcast_to
+
+        target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
+        return add_p.bind(self.x, scatter_add_p.bind(broadcast_to(v, target), idx=self.idx, shape=shape_of(self.x)))
+
+    def _combine(self, name: str, op: Any, v: Any) -> Any:
+        if _has_duplicates(shape_of(self.x), self.idx):
+            raise ValueError(
+                f".at[idx].{name}: the index repeats positions; only .set and .add support "
+                "repeated indices"
+            )
+        return self.set(op(self.get(), v))
+
+    def multiply(self, v: Any) -> Any:
+        from .elementwise import multiply_p
+
+        return self._combine("multiply", multiply_p.bind, v)
+
+    def min(self, v: Any) -> Any:  # noqa: A003
+        from .elementwise import minimum_p
+
+        return self._combine("min", minimum_p.bind, v)
+
+    def max(self, v: Any) -> Any:  # noqa: A003
+        from .elementwise import maximum_p
+
+        return self._combine("max", maximum_p.bind, v)
+
+
+def _zeros_probe(x: Any) -> np.ndarray:
+    # A cheap stand-in with x's shape for computing the shape of x[idx].
+    return np.broadcast_to(np.zeros((), dtype=np.int8), shape_of(x))
+
+
+class _AtHelper:
+    __slots__ = ("x",)
+
+    def __init__(self, x: Any) -> None:
+        self.x = x
+
+    def __getitem__(self, idx: Any) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self.x, idx)
+
+
+def at(x: Any) -> _AtHelper:
+    """``at(x)[idx].set(v)``: the functional update of any array (``x.at`` on traced values)."""
+    return _AtHelper(x)
