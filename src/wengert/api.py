@@ -337,6 +337,9 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         in_leaves, in_td = tree_flatten(dyn)
         if m == 0:
             gs_leaves = [_zeros_like(x, shape=(0,) + shape_of(x)) for x in in_leaves]
+        elif m == 1:  # a scalar output: a plain VJP, no batching level needed
+            gs = fn(tree_unflatten(out_td, [b.reshape(shape_of(o)) for b, o in zip(basis, out_leaves)]))
+            gs_leaves = [_reshape(g, (1,) + shape_of(x)) for g, x in zip(tree_flatten(gs)[0], in_leaves)]
         else:
             gs = vmap(fn)(tree_unflatten(out_td, basis))
             gs_leaves = tree_flatten(gs)[0]
