@@ -163,13 +163,16 @@ def _split_aux(out: Any, has_aux: bool, fname: str) -> tuple[Any, Any]:
 
 
 def value_and_grad(
-    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
 ) -> Callable:
     """``fun``'s value and its gradient with respect to the arguments in ``argnums``.
 
-    ``fun`` must return a real scalar (shape ``()``).  Returns ``(value, grad)``, or
-    ``((value, aux), grad)`` with ``has_aux=True``; ``grad`` has the structure of the
-    argument (a tuple of them when ``argnums`` is a tuple).
+    ``fun`` must return a real scalar (shape ``()``), or with ``holomorphic=True`` a complex
+    scalar of complex inputs (the result is then the complex derivative f'(z)).  Returns
+    ``(value, grad)``, or ``((value, aux), grad)`` with ``has_aux=True``; ``grad`` has the
+    structure of the argument (a tuple of them when ``argnums`` is a tuple).  For a real
+    function of complex inputs the gradient follows JAX's convention (docs/complex.md):
+    step against its conjugate to descend.
     """
     single = isinstance(argnums, (int, np.integer))
 
@@ -179,11 +182,13 @@ def value_and_grad(
         trace = ReverseTrace()
         with trace:
             new_args, wrapped = _wrap_inputs(trace, fun, args, nums, "grad")
+            if holomorphic:
+                _check_holomorphic_inputs(wrapped, fun)
             out = fun(*new_args, **kwargs)
         out, aux = _split_aux(out, has_aux, "grad")
         is_ours = out.__class__ is ReverseTracer and out._trace is trace
         val = out.value if is_ours else out
-        _check_scalar_output(val, fun)
+        _check_scalar_output(val, fun, holomorphic)
         if is_ours:
             cts = backward(trace.tape, out.idx, _ones_like(val), free=True)
         else:
@@ -201,7 +206,17 @@ def _lower(x: Any) -> Any:
     return x.full_lower() if isinstance(x, Tracer) else x
 
 
-def _check_scalar_output(val: Any, fun: Callable) -> None:
+def _check_holomorphic_inputs(wrapped: list, fun: Callable) -> None:
+    for boxed, _ in wrapped:
+        for b in boxed:
+            if not np.issubdtype(b.dtype, np.complexfloating):
+                raise TypeError(
+                    f"grad(holomorphic=True) of {getattr(fun, '__name__', 'the function')}: "
+                    f"inputs must be complex, got dtype {b.dtype}; convert with .astype(complex)"
+                )
+
+
+def _check_scalar_output(val: Any, fun: Callable, holomorphic: bool = False) -> None:
     name = getattr(fun, "__name__", "the function")
     if isinstance(val, (list, tuple, dict)) or val is None:
         raise TypeError(
@@ -217,10 +232,17 @@ def _check_scalar_output(val: Any, fun: Callable) -> None:
             "elementwise derivatives use elementwise_grad; for a vector-Jacobian product use vjp."
         )
     dt = dtype_of(val)
+    if holomorphic:
+        if not np.issubdtype(dt, np.complexfloating):
+            raise TypeError(
+                f"grad(holomorphic=True) of {name}: the output must be complex, got dtype {dt}"
+            )
+        return
     if np.issubdtype(dt, np.complexfloating):
         raise TypeError(
             f"grad of {name}: the output is complex ({dt}); grad needs a real scalar. "
-            "Take its real part or abs, or use vjp with a complex cotangent."
+            "Take its real part or abs, use holomorphic=True for a holomorphic function, or "
+            "vjp with a complex cotangent."
         )
     if not np.issubdtype(dt, np.floating):
         raise TypeError(
@@ -229,14 +251,16 @@ def _check_scalar_output(val: Any, fun: Callable) -> None:
         )
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(
+    fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable:
     """The gradient of a scalar function with respect to the arguments in ``argnums``.
 
     Works on any Python code (control flow included) written with ``wengert.numpy`` or
     plain NumPy; nests to any order (``grad(grad(f))``).  With ``has_aux=True`` ``fun``
     returns ``(output, aux)`` and ``grad`` returns ``(gradient, aux)``.
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_f(*args: Any, **kwargs: Any) -> Any:
