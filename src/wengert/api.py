@@ -63,7 +63,10 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int, fname: str) -> tupl
                 f"{fname}: argnums={argnums!r} but the function was called with {nargs} "
                 "positional argument(s)"
             )
-    return tuple(a % nargs for a in nums)
+    nums = tuple(a % nargs for a in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{fname}: argnums={argnums!r} names an argument twice")
+    return nums
 
 
 def _arg_label(fun: Callable, i: int) -> str:
@@ -324,14 +327,8 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     @functools.wraps(fun)
     def egrad(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(argnums, len(args), "elementwise_grad")
-
-        def f(*dyn: Any) -> Any:
-            full = list(args)
-            for a, d in zip(nums, dyn):
-                full[a] = d
-            return fun(*full, **kwargs)
-
-        out, fn = vjp(f, *(args[a] for a in nums))
+        dyn, f = _partial_args(fun, args, kwargs, nums, "elementwise_grad")
+        out, fn = vjp(f, *dyn)
         gs = fn(tree_map(lambda o: _ones_like(o), out))
         return gs[0] if single else gs
 
@@ -381,9 +378,14 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac
 
 
-def _partial_args(fun: Callable, args: tuple, kwargs: dict, nums: tuple) -> tuple[tuple, Callable]:
-    """The differentiated arguments, and ``fun`` as a function of only those."""
-    dyn = tuple(args[a] for a in nums)
+def _partial_args(
+    fun: Callable, args: tuple, kwargs: dict, nums: tuple, fname: str = "jacrev"
+) -> tuple[tuple, Callable]:
+    """The differentiated arguments (checked, with errors naming ``fun``'s parameters), and
+    ``fun`` as a function of only those."""
+    dyn = tuple(
+        tree_map(lambda x, a=a: _check_input(x, fun, a, fname), args[a]) for a in nums
+    )
 
     def f(*d: Any) -> Any:
         full = list(args)
@@ -750,10 +752,8 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         from .ops.shape import moveaxis
 
         nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        dyn, f = _partial_args(fun, args, kwargs, nums)
+        dyn, f = _partial_args(fun, args, kwargs, nums, "jacfwd")
         in_leaves, in_td = tree_flatten(dyn)
-        in_leaves = [_check_input(x, fun, nums[0], "jacfwd") for x in in_leaves]
-        dyn = tree_unflatten(in_td, in_leaves)
         sizes = [_size(x) for x in in_leaves]
         n = sum(sizes)
         if n == 0:

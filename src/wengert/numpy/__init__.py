@@ -13,6 +13,7 @@ from typing import Any
 import numpy as _np
 
 from ..core.primitive import Tracer as _Tracer
+from ..ops import complex as _cx
 from ..ops import contract as _c
 from ..ops import elementwise as _e
 from ..ops import indexing as _i
@@ -127,26 +128,9 @@ def float_power(x: Any, y: Any) -> Any:
     return power(astype(x, _np.float64), y)
 
 
-def real(x: Any) -> Any:
-    """Real part (for real input, the input itself)."""
-    if _np.issubdtype(_dtype(x), _np.complexfloating):
-        raise _no_complex("real")
-    return x
-
-
-def imag(x: Any) -> Any:
-    if _np.issubdtype(_dtype(x), _np.complexfloating):
-        raise _no_complex("imag")
-    return zeros_like(x)
-
-
-def conj(x: Any) -> Any:
-    if _np.issubdtype(_dtype(x), _np.complexfloating):
-        raise _no_complex("conj")
-    return x
-
-
-conjugate = conj
+# Complex numbers (JAX's convention, docs/complex.md).
+real, imag, conj, conjugate, angle = _cx.real, _cx.imag, _cx.conj, _cx.conjugate, _cx.angle
+iscomplex, isreal = _cx.iscomplex, _cx.isreal
 
 
 def _dtype(x: Any) -> Any:
@@ -155,19 +139,12 @@ def _dtype(x: Any) -> Any:
     return dtype_of(x)
 
 
-def _no_complex(name: str) -> Exception:
-    from ..errors import NoRuleError
-
-    return NoRuleError(
-        f"wengert.numpy.{name}: complex-valued arrays are not differentiable yet in this version"
-    )
-
-
 # ----------------------------------------------------------------------------- reductions
 sum = _s.sum  # noqa: A001
 mean, var, std, prod, cumsum, cumprod = _r.mean, _r.var, _r.std, _r.prod, _r.cumsum, _r.cumprod
 max, min, amax, amin, ptp, average = _r.max, _r.min, _r.amax, _r.amin, _r.ptp, _r.average  # noqa: A001
 argmax, argmin = _r.argmax, _r.argmin
+any, all = _r.any_, _r.all_  # noqa: A001
 
 # ----------------------------------------------------------------------------- shapes
 reshape, ravel, transpose, swapaxes, moveaxis = _s.reshape, _s.ravel, _s.transpose, _s.swapaxes, _s.moveaxis
@@ -265,3 +242,5 @@ def isrealobj(x: Any) -> bool:
 
 
 from . import _dispatch  # noqa: E402,F401  (installs the NumPy protocols on tracers)
+from . import linalg  # noqa: E402,F401  (wengert.numpy.linalg; registers np.linalg.* for traced values)
+from . import fft  # noqa: E402,F401  (wengert.numpy.fft; registers np.fft.* for traced values)

@@ -138,7 +138,7 @@ def _register_functions() -> None:
         "hsplit vsplit tile repeat flip fliplr flipud roll rot90 atleast_1d atleast_2d "
         "atleast_3d take nonzero dot vdot inner outer tensordot einsum trace diagonal where "
         "clip zeros_like ones_like full_like empty_like round around copy shape ndim size "
-        "iscomplexobj isrealobj real imag conj conjugate"
+        "iscomplexobj isrealobj real imag conj conjugate angle iscomplex isreal any all"
     ).split()
     for n in names:
         f = getattr(np, n, None)
@@ -278,6 +278,11 @@ def _install() -> None:
     T.repeat = lambda s, repeats, axis=None: wnp.repeat(s, repeats, axis)
     T.take = wnp.take
     T.copy = lambda s: s
+    T.any = wnp.any
+    T.all = wnp.all
+    T.__round__ = lambda s, n=None: wnp.round(s, n or 0)
+    T.__divmod__ = lambda s, o: (wnp.floor_divide(s, o), wnp.remainder(s, o))
+    T.__rdivmod__ = lambda s, o: (wnp.floor_divide(o, s), wnp.remainder(o, s))
     T.at = property(at)
     T.item = lambda s, *a: _float(s)
     T.tolist = lambda s: _float(s)

@@ -158,9 +158,13 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
+    cplx = np.issubdtype(dtype_of(ans), np.complexfloating)
     if isinstance(x, (int, float)):  # a Python base stays weakly typed (float32 stays float32)
-        return multiply_p.bind(ans, math.log(x) if x > 0 else 0.0 if x == 0 else math.nan)
+        neg = complex(math.log(-x), math.pi) if cplx and x < 0 else math.nan
+        return multiply_p.bind(ans, math.log(x) if x > 0 else 0.0 if x == 0 else neg)
     safe_x = where(equal(x, 0), 1.0, x)
+    if cplx and not np.issubdtype(dtype_of(x), np.complexfloating):
+        safe_x = astype(safe_x, dtype_of(ans))  # the complex log of a negative real base
     return multiply_p.bind(ans, log_p.bind(safe_x))
 
 
@@ -268,10 +272,16 @@ defpartials(
     lambda ans, x: reciprocal_p.bind(sqrt_p.bind(add_p.bind(multiply_p.bind(x, x), 1.0))),
 )
 arccosh_p = _ufunc("arccosh", np.arccosh)
-defpartials(
-    arccosh_p,
-    lambda ans, x: reciprocal_p.bind(sqrt_p.bind(subtract_p.bind(multiply_p.bind(x, x), 1.0))),
-)
+
+
+def _arccosh_d(ans: Any, x: Any) -> Any:
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        # 1/sqrt(z*z - 1) has the wrong sign where Re z < 0 (its branch cut is not arccosh's).
+        return reciprocal_p.bind(multiply_p.bind(sqrt_p.bind(subtract_p.bind(x, 1.0)), sqrt_p.bind(add_p.bind(x, 1.0))))
+    return reciprocal_p.bind(sqrt_p.bind(subtract_p.bind(multiply_p.bind(x, x), 1.0)))
+
+
+defpartials(arccosh_p, _arccosh_d)
 arctanh_p = _ufunc("arctanh", np.arctanh)
 defpartials(arctanh_p, lambda ans, x: reciprocal_p.bind(_one_minus_sq(x)))
 
@@ -279,6 +289,35 @@ defpartials(arctanh_p, lambda ans, x: reciprocal_p.bind(_one_minus_sq(x)))
 
 abs_p = _ufunc("absolute", np.abs)
 defpartials(abs_p, lambda ans, x: sign_p.bind(x))
+# Complex input (JAX's convention, docs/complex.md): |z| is real and not holomorphic, so its
+# rules are written out: VJP Re(ct) * conj(z) / |z|, JVP Re(conj(z) * t) / |z| (0 at z = 0).
+_abs_real_vjp, _abs_real_jvp = abs_p.vjps[0], abs_p.jvp
+
+
+def _conj_over_abs(x: Any, absx: Any) -> Any:
+    from .complex import conj_p
+
+    return true_divide_p.bind(conj_p.bind(x), where_p.bind(equal(x, 0), 1.0, absx))
+
+
+def _abs_vjp(ct: Any, ans: Any, x: Any) -> Any:
+    if not np.issubdtype(dtype_of(x), np.complexfloating):
+        return _abs_real_vjp(ct, ans, x)
+    from .complex import _re
+
+    return multiply_p.bind(_re(ct), _conj_over_abs(x, abs_p.bind(x)))
+
+
+def _abs_jvp(ts: tuple, ans: Any, x: Any) -> Any:
+    if not np.issubdtype(dtype_of(x), np.complexfloating):
+        return _abs_real_jvp(ts, ans, x)
+    from .complex import _re
+
+    return _re(multiply_p.bind(ts[0], _conj_over_abs(x, ans)))
+
+
+abs_p.defvjp(_abs_vjp, save="args")
+abs_p.defjvp(_abs_jvp)
 
 # Zero-derivative ops: their outputs are constants to every trace.  ``sign`` is recorded
 # when a gradient override for it is in scope (straight-through estimators).
@@ -439,7 +478,18 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
 
 
 astype_p = _ufunc("astype", lambda x, dtype, orig: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype))
-astype_p.defjvp(lambda ts, ans, x, dtype, orig: astype_p.bind(ts[0], dtype=dtype, orig=orig))
+
+
+def _astype_jvp(ts: tuple, ans: Any, x: Any, dtype: Any, orig: Any) -> Any:
+    t = ts[0]
+    if not np.issubdtype(dtype, np.complexfloating) and np.issubdtype(dtype_of(t), np.complexfloating):
+        from .complex import real_p  # complex -> real keeps the real part (no ComplexWarning)
+
+        return astype(real_p.bind(t), dtype)
+    return astype_p.bind(t, dtype=dtype, orig=orig)
+
+
+astype_p.defjvp(_astype_jvp)
 astype_p.linear = True
 _astype_int_p = _ufunc(
     "astype_nondiff", lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype), nondiff=True
@@ -447,6 +497,10 @@ _astype_int_p = _ufunc(
 
 
 def _astype_vjp_fix(ct: Any, ans: Any, dtype: Any, orig: Any) -> Any:
+    if not np.issubdtype(orig, np.complexfloating) and np.issubdtype(dtype_of(ct), np.complexfloating):
+        from .complex import real_p  # a real input's cotangent is the real part (docs/complex.md)
+
+        return astype(real_p.bind(ct), orig)
     return astype_p.bind(ct, dtype=orig, orig=dtype)
 
 

@@ -35,6 +35,8 @@ def _normalize_index(idx: Any) -> Any:
             i = v
         elif isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0:  # NumPy reads an empty list as an empty integer index
+                i = i.astype(np.intp)
         out.append(i)
     return tuple(out) if isinstance(idx, tuple) else out[0]
 

@@ -331,3 +331,23 @@ def _arg_batch(p: Primitive) -> Any:
 argmax_p.batch = _arg_batch(argmax_p)
 argmin_p.batch = _arg_batch(argmin_p)
 cumsum_p.batch = lambda vals, b, size, axis: cumsum_p.bind(vals[0], axis=axis + 1)
+
+
+# --------------------------------------------------------------------------- truth tests
+
+any_p = Primitive("any", lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims), nondiff=True)
+all_p = Primitive("all", lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims), nondiff=True)
+any_p.batch = _axis_batch(any_p)
+all_p.batch = _axis_batch(all_p)
+
+
+def any_(x: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    """``np.any`` (a boolean: no derivative)."""
+    _no_out("any", kw)
+    return any_p.bind(x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+def all_(x: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    """``np.all`` (a boolean: no derivative)."""
+    _no_out("all", kw)
+    return all_p.bind(x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))

@@ -1,0 +1,277 @@
+"""Finite-difference stencils, computed exactly, and the default step.
+
+A stencil for the ``n``-th derivative on the offsets ``s_0 .. s_{K-1}`` (in units of the
+step ``h``) is the set of weights ``c_j`` with
+
+    f^(n)(x) ~= sum_j c_j f(x + s_j h) / h^n.
+
+Expanding ``f(x + s h)`` in a Taylor series, the weights must satisfy the moment conditions
+``sum_j c_j s_j^k / k! = [k == n]`` for ``k = 0 .. K-1``: a Vandermonde system, solved here
+in exact rational arithmetic (``fractions.Fraction``), so stencils of any derivative order and
+accuracy order come out exact and are rounded to floating point only once.  The first
+moment that does not vanish, ``sum_j c_j s_j^(n+p) / (n+p)!``, is the leading coefficient
+of the truncation error ``C h^p f^(n+p)``.
+
+Offsets by method, for derivative ``n`` and accuracy order ``p``:
+- ``central``: ``-m .. m`` with ``m = (n + p - 1) // 2`` (``p`` must be even); the error series
+  has only the powers ``h^p, h^(p+2), ...`` (symmetry), which Richardson extrapolation uses;
+- ``forward``: ``0 .. n + p - 1``; ``backward``: the negatives; series ``h^p, h^(p+1), ...``.
+Offsets whose weight is exactly zero (the centre of odd-order central stencils) are dropped,
+so they cost no function evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "METHODS",
+    "fd_weights",
+    "Stencil",
+    "stencil",
+    "default_step",
+    "step_factor",
+]
+
+METHODS = ("central", "forward", "backward", "complex")
+
+
+def fd_weights(n: int, offsets: tuple) -> tuple[Fraction, ...]:
+    """Exact weights of the ``n``-th derivative on ``offsets`` (integers or Fractions).
+
+    Solves ``sum_j c_j s_j^k = n! [k == n]`` (``k = 0 .. len(offsets)-1``) by Gaussian
+    elimination over the rationals.  Needs ``len(offsets) > n`` distinct offsets.
+    """
+    offs = tuple(Fraction(s) for s in offsets)
+    return _fd_weights(int(n), offs)
+
+
+@lru_cache(maxsize=256)
+def _fd_weights(n: int, offs: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    k = len(offs)
+    if n < 0:
+        raise ValueError(f"fd_weights: the derivative order n must be >= 0, got {n}")
+    if len(set(offs)) != k:
+        raise ValueError(f"fd_weights: offsets must be distinct, got {offs}")
+    if k <= n:
+        raise ValueError(f"fd_weights: the {n}-th derivative needs at least {n + 1} offsets, got {k}")
+    # Augmented matrix rows: [s_0^r, ..., s_{k-1}^r | rhs_r].
+    rows = [[s**r for s in offs] + [Fraction(math.factorial(n)) if r == n else Fraction(0)] for r in range(k)]
+    for col in range(k):
+        piv = next(r for r in range(col, k) if rows[r][col] != 0)  # nonsingular: distinct nodes
+        rows[col], rows[piv] = rows[piv], rows[col]
+        p = rows[col][col]
+        rows[col] = [v / p for v in rows[col]]
+        for r in range(k):
+            if r != col and rows[r][col] != 0:
+                fac = rows[r][col]
+                rows[r] = [a - fac * b for a, b in zip(rows[r], rows[col])]
+    return tuple(rows[r][k] for r in range(k))
+
+
+class Stencil:
+    """A finite-difference formula: offsets, exact weights, error exponents.
+
+    ``offsets`` / ``weights``: only the nonzero-weight points; ``center``: the weight of
+    offset 0 (``Fraction(0)`` if absent); ``exponents(k)``: the first ``k`` powers of ``h``
+    in the truncation error series; ``error_coef``: the exact leading error coefficient;
+    ``noise``: ``sum |c_j|`` (how much the stencil amplifies rounding errors in ``f``).
+    """
+
+    __slots__ = ("n", "order", "method", "offsets", "weights", "center", "error_coef", "noise", "fweights", "foffsets")
+
+    def __init__(self, n: int, order: int, method: str) -> None:
+        self.n, self.order, self.method = n, order, method
+        if method == "central":
+            m = (n + order - 1) // 2
+            offs = tuple(range(-m, m + 1))
+        elif method == "forward":
+            offs = tuple(range(0, n + order))
+        else:  # backward
+            offs = tuple(range(-(n + order - 1), 1))
+        ws = fd_weights(n, offs)
+        self.center = Fraction(0)
+        self.offsets: tuple[int, ...] = ()
+        self.weights: tuple[Fraction, ...] = ()
+        for s, c in zip(offs, ws):
+            if c == 0:
+                continue
+            if s == 0:
+                self.center = c
+            else:
+                self.offsets += (s,)
+                self.weights += (c,)
+        q = n + order
+        self.error_coef = sum((c * Fraction(s) ** q for s, c in zip(offs, ws)), Fraction(0)) / math.factorial(q)
+        self.noise = sum((abs(c) for c in ws), Fraction(0))
+        self.fweights = np.array([float(c) for c in self.weights])
+        self.foffsets = np.array(self.offsets, dtype=float)
+
+    def exponents(self, k: int) -> tuple[int, ...]:
+        """The first ``k`` powers of ``h`` in the error series of this stencil."""
+        q = 2 if self.method == "central" else 1
+        return tuple(self.order + q * i for i in range(k))
+
+    def __repr__(self) -> str:
+        terms = [f"{self.center}*f(x)"] if self.center else []
+        terms += [f"{c}*f(x{s:+d}h)" for s, c in zip(self.offsets, self.weights)]
+        return f"<Stencil d^{self.n}/dx^{self.n}, {self.method}, order {self.order}: ({' + '.join(terms)}) / h^{self.n}>"
+
+
+def check_method_order(method: str, order: int, where: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"{where}: method must be one of {METHODS}, got {method!r}")
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"{where}: order must be a positive integer, got {order!r}")
+    if method == "central" and order % 2:
+        raise ValueError(
+            f"{where}: central differences have even accuracy orders (2, 4, 6, 8, ...), got order={order}; "
+            "use method='forward' or 'backward' for odd orders"
+        )
+
+
+@lru_cache(maxsize=256)
+def stencil(n: int, order: int = 2, method: str = "central") -> Stencil:
+    """The stencil of the ``n``-th derivative with accuracy ``order`` (see module doc)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"stencil: the derivative order n must be a positive integer, got {n!r}")
+    if method == "complex":
+        raise ValueError("stencil: the complex step has no real stencil")
+    check_method_order(method, order, "stencil")
+    return Stencil(int(n), int(order), method)
+
+
+def step_factor(n: int, order: int, method: str, richardson: int, eps: float) -> float:
+    """The step, in units of the coordinate's scale, that balances truncation and rounding.
+
+    Model (derivatives of size ``1`` on the unit scale): truncation ``|C| h^P`` with ``P`` the
+    accuracy order after ``richardson`` extrapolation steps, rounding ``N eps / h^n`` with
+    ``N = sum |c_j|``.  The sum is smallest at ``h = (n N eps / (P |C|))^(1/(n+P))``.
+    """
+    st = stencil(n, order, method)
+    P = st.exponents(richardson + 1)[-1]
+    c = abs(float(st.error_coef)) or 1.0
+    return float((n * float(st.noise) * eps / (P * c)) ** (1.0 / (n + P)))
+
+
+def pow2_floor(h: np.ndarray) -> np.ndarray:
+    """Round positive steps down to powers of two, so that ``x + s h`` is exact for the small
+    integer offsets ``s`` (no representation error in the step)."""
+    h = np.asarray(h, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.exp2(np.floor(np.log2(h)))
+
+
+def coordinate_scale(x: np.ndarray) -> np.ndarray:
+    """The scale of each coordinate: ``|x|``, or 1 where ``x == 0`` (or not finite)."""
+    a = np.abs(np.asarray(x, dtype=float))
+    return np.where((a > 0) & np.isfinite(a), a, 1.0)
+
+
+def default_step(
+    x: np.ndarray, n: int = 1, method: str = "central", order: int = 2, richardson: int = 2, dtype: np.dtype | None = None
+) -> np.ndarray:
+    """The default base step for each coordinate of ``x``: ``step_factor * scale``, rounded
+    down to a power of two, with ``scale = |x|`` (1 where ``x == 0``).
+
+    For ``method="complex"`` (first derivatives) the step is ``2^-64 * scale``: the complex
+    step has no subtractive cancellation, so any step small enough to make the ``h^2``
+    truncation negligible works.
+    """
+    x = np.asarray(x)
+    dt = np.dtype(dtype) if dtype is not None else (x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(float))
+    scale = coordinate_scale(x)
+    if method == "complex":
+        return pow2_floor(scale * 2.0**-64)
+    eps = float(np.finfo(dt).eps)
+    return pow2_floor(step_factor(n, order, method, richardson, eps) * scale)
+
+
+# --------------------------------------------------------------------------- drivers
+#
+# Every real-step computation below is a set of G one-dimensional problems: problem g moves
+# x along a direction u_g (a scaled unit vector for partial derivatives, a dense vector for
+# directional and elementwise derivatives).  For each candidate step tau_s and stencil offset
+# o_a the point x + o_a tau_s u_g is evaluated; the difference quotients
+#     D[s, g, m] = (c_0 f_m(x) + sum_a c_a f_m(x + o_a tau_s u_g)) / tau_s^n
+# are extrapolated along s (richardson.py), and each element keeps its best window.
+
+#: candidate steps around the default: this many larger ones and smaller ones
+STEPS_UP = 2
+STEPS_DOWN = 4
+RATIO = 2.0
+
+
+def candidate_taus(levels: int, adaptive: bool) -> np.ndarray:
+    """Multipliers of the base step: ``2^(up-s)`` for the adaptive search (``STEPS_UP``
+    larger, ``STEPS_DOWN`` smaller than the default, plus the window), else ``2^-s``."""
+    if adaptive:
+        S = levels + STEPS_UP + STEPS_DOWN
+        return RATIO ** (STEPS_UP - np.arange(S, dtype=float))
+    return RATIO ** -np.arange(max(levels, 2), dtype=float)
+
+
+def rounding_eps(*dtypes: np.dtype) -> float:
+    """Relative rounding error of one function value: ``ROUNDING_ULPS`` machine epsilons of
+    the least precise dtype involved."""
+    from .richardson import ROUNDING_ULPS
+
+    eps = max(float(np.finfo(d).eps) for d in dtypes if np.issubdtype(d, np.inexact))
+    return ROUNDING_ULPS * eps
+
+
+def _combine(F: np.ndarray, F0: np.ndarray, st: Stencil, taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Difference quotients and rounding magnitudes from values ``F`` of shape (S, A, G, M)."""
+    c = st.fweights
+    scale = taus ** st.n
+    D = np.einsum("a,sagm->sgm", c, F)
+    B = np.einsum("a,sagm->sgm", np.abs(c), np.abs(F))
+    c0 = float(st.center)
+    if c0:
+        D = D + c0 * F0
+        B = B + abs(c0) * np.abs(F0)
+    shp = (-1,) + (1,) * (D.ndim - 1)
+    return D / scale.reshape(shp), B / scale.reshape(shp)
+
+
+def fd_problems(
+    ev: Any,
+    F0: np.ndarray,
+    st: Stencil,
+    richardson: int,
+    taus: np.ndarray,
+    adaptive: bool,
+    G: int,
+    build: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve G one-dimensional problems; ``build(s, a, g)`` (index arrays) returns the points.
+
+    Returns ``value``, ``error`` (shape (G, M), in units of the problem's direction) and the
+    chosen step multiplier per element.
+    """
+    from .richardson import richardson as _rich
+    from .richardson import select_window
+
+    S, A = len(taus), len(st.offsets)
+    K = S * A * G
+    N = ev.space.size
+    chunk = max(1, min(K, (1 << 22) // max(N, 1)))
+    if ev.batch_size:
+        chunk = min(chunk, ev.batch_size)
+    parts = []
+    for k0 in range(0, K, chunk):
+        ks = np.arange(k0, min(K, k0 + chunk))
+        s, rem = np.divmod(ks, A * G)
+        a, g = np.divmod(rem, G)
+        parts.append(ev.rows(build(s, a, g)))
+    F = np.concatenate(parts, axis=0).reshape(S, A, G, -1)
+    D, B = _combine(F, F0, st, taus)
+    levels = richardson + 1
+    T, Tl, R = _rich(D, B, levels, RATIO, st.exponents(levels))
+    eps_f = rounding_eps(ev.space.dtype, ev.out.dtype)
+    val, err, idx = select_window(T, Tl, R, eps_f, only_first=not adaptive)
+    return val, err, taus[idx]

@@ -1,0 +1,58 @@
+"""``wengert.numpy.fft``: NumPy's ``np.fft``, differentiable (JAX's complex convention,
+docs/complex.md).  Plain ``np.fft.*`` calls on traced values arrive here too."""
+
+from ..ops.fft import (  # noqa: F401
+    fft,
+    fft2,
+    fftfreq,
+    fftn,
+    fftshift,
+    hfft,
+    ifft,
+    ifft2,
+    ifftn,
+    ifftshift,
+    ihfft,
+    irfft,
+    irfft2,
+    irfftn,
+    rfft,
+    rfft2,
+    rfftfreq,
+    rfftn,
+)
+
+__all__ = [
+    "fft",
+    "ifft",
+    "fft2",
+    "ifft2",
+    "fftn",
+    "ifftn",
+    "rfft",
+    "irfft",
+    "rfft2",
+    "irfft2",
+    "rfftn",
+    "irfftn",
+    "hfft",
+    "ihfft",
+    "fftshift",
+    "ifftshift",
+    "fftfreq",
+    "rfftfreq",
+]
+
+
+def _register() -> None:
+    import numpy as _np
+
+    from . import _dispatch
+
+    for name in __all__:
+        f = getattr(_np.fft, name, None)
+        if f is not None and f not in _dispatch._FUNCS:
+            _dispatch._FUNCS[f] = globals()[name]
+
+
+_register()
