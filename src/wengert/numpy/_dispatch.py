@@ -114,8 +114,6 @@ _REDUCE = {
     np.multiply: wnp.prod,
     np.maximum: wnp.max,
     np.minimum: wnp.min,
-    np.fmax: wnp.max,
-    np.fmin: wnp.min,
 }
 _ACCUMULATE = {np.add: wnp.cumsum, np.multiply: wnp.cumprod}
 _FUNCS: dict = {}
