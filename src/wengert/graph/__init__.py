@@ -1,0 +1,7 @@
+"""Define-and-run: trace a function once into a Graph (the Wengert list), optimize it,
+generate NumPy source for it, compile and cache it (``jit``)."""
+
+from .ir import Eqn, Graph, Literal, Var
+from .tracing import CapturedTracerError, ConcretizationError, trace
+
+__all__ = ["Eqn", "Graph", "Literal", "Var", "trace", "ConcretizationError", "CapturedTracerError"]

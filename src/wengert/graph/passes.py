@@ -1,0 +1,357 @@
+"""Graph passes: dead-code elimination, common-subexpression elimination, bounded constant
+folding, and algebraic simplification by a table of small pattern rules.
+
+Each pass is a function ``Graph -> (Graph, stats)``; ``optimize`` runs them to a fixed point
+and, with ``verbose=True``, says what each one changed.  Rules are data: each has a name, the
+primitive it matches and a function returning the replacement (or None), so each can be
+tested alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.primitive import Primitive
+from .ir import Eqn, Graph, Literal, Var
+from .tracing import _params_key
+
+Operand = Var | Literal
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _subst(x: Operand, env: dict[int, Operand]) -> Operand:
+    while isinstance(x, Var) and x.id in env:
+        x = env[x.id]
+    return x
+
+
+def _rebuild(g: Graph, eqns: list[Eqn], env: dict[int, Operand]) -> Graph:
+    outs = [_subst(o, env) for o in g.outputs]
+    return g.replace(eqns=eqns, outputs=outs)
+
+
+# --------------------------------------------------------------------------- DCE
+
+
+def dce(g: Graph) -> tuple[Graph, Counter]:
+    """Remove equations whose results are never used."""
+    live = {o.id for o in g.outputs if isinstance(o, Var)}
+    kept: list[Eqn] = []
+    for e in reversed(g.eqns):
+        if any(o.id in live for o in e.outputs):
+            kept.append(e)
+            for i in e.inputs:
+                if isinstance(i, Var):
+                    live.add(i.id)
+    kept.reverse()
+    removed = len(g.eqns) - len(kept)
+    return g.replace(eqns=kept), Counter({"removed": removed} if removed else {})
+
+
+# --------------------------------------------------------------------------- CSE
+
+
+def cse(g: Graph) -> tuple[Graph, Counter]:
+    """Merge equations that apply the same primitive to the same operands."""
+    env: dict[int, Operand] = {}
+    seen: dict[Any, Eqn] = {}
+    eqns: list[Eqn] = []
+    merged = 0
+    for e in g.eqns:
+        ins = tuple(_subst(i, env) for i in e.inputs)
+        try:
+            key = (e.prim, tuple(i.id if isinstance(i, Var) else i.key() for i in ins), _params_key(e.params))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in seen:
+            for o, p in zip(e.outputs, seen[key].outputs):
+                env[o.id] = p
+            merged += 1
+            continue
+        ne = Eqn(e.prim, ins, e.params, e.outputs) if ins != e.inputs else e
+        if key is not None:
+            seen[key] = ne
+        eqns.append(ne)
+    return _rebuild(g, eqns, env), Counter({"merged": merged} if merged else {})
+
+
+# --------------------------------------------------------------------------- constant folding
+
+MAX_FOLD_SIZE = 100_000  # elements; larger constants are left to run time
+MAX_INT_BITS = 256  # Python-int results larger than this are not folded (9**9**9 stays)
+
+
+def _foldable(e: Eqn) -> bool:
+    if e.prim.multiple_results or not all(isinstance(i, Literal) for i in e.inputs):
+        return False
+    if any(np.size(i.value) > MAX_FOLD_SIZE for i in e.inputs):
+        return False
+    if any(isinstance(v, Graph) for v in e.params.values()):
+        return False
+    if e.prim.name == "power":
+        b, x = (i.value for i in e.inputs)
+        if isinstance(b, int) and isinstance(x, int) and x > 0:
+            bits = x * math.log2(abs(b)) if b not in (0, 1, -1) else 1
+            if bits > MAX_INT_BITS:
+                return False
+    return True
+
+
+def fold(g: Graph) -> tuple[Graph, Counter]:
+    """Evaluate equations whose operands are all constants (bounded in size and magnitude)."""
+    env: dict[int, Operand] = {}
+    eqns: list[Eqn] = []
+    n = 0
+    for e in g.eqns:
+        ins = tuple(_subst(i, env) for i in e.inputs)
+        e2 = Eqn(e.prim, ins, e.params, e.outputs) if ins != e.inputs else e
+        if _foldable(e2):
+            try:
+                with np.errstate(all="ignore"):
+                    val = e2.prim.impl(*(i.value for i in ins), **e2.params)
+            except Exception:  # leave it for run time, where the error will be reported
+                eqns.append(e2)
+                continue
+            if np.size(val) <= MAX_FOLD_SIZE:
+                env[e2.outputs[0].id] = Literal(val)
+                n += 1
+                continue
+        eqns.append(e2)
+    return _rebuild(g, eqns, env), Counter({"folded": n} if n else {})
+
+
+# --------------------------------------------------------------------------- simplification rules
+
+
+class Rule:
+    """A named rewrite of one primitive: ``fn(eqn, producer) -> replacement or None``.
+
+    The replacement is an operand (the equation's result is that value) or a list of new
+    equations whose last output replaces the result.
+    """
+
+    __slots__ = ("name", "prim", "fn")
+
+    def __init__(self, name: str, prim: str, fn: Callable[..., Any]) -> None:
+        self.name, self.prim, self.fn = name, prim, fn
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name} on {self.prim})"
+
+
+def _is_const(x: Operand, c: float) -> bool:
+    if not isinstance(x, Literal):
+        return False
+    v = x.value
+    try:
+        return bool(np.all(np.asarray(v) == c)) and np.size(v) > 0
+    except Exception:
+        return False
+
+
+def _same_aval(x: Operand, out: Var) -> bool:
+    return tuple(x.shape) == tuple(out.shape) and np.dtype(x.dtype) == out.dtype
+
+
+# Ops whose results are finite whenever their inputs are (or always): x*0 -> 0 is valid there.
+_FINITE_OUT = {"sin", "cos", "tanh", "sign", "arctan", "where"}
+
+
+def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
+    if isinstance(x, Literal):
+        try:
+            return bool(np.all(np.isfinite(x.value)))
+        except TypeError:
+            return False
+    e = producer.get(x.id)
+    return e is not None and e.prim.name in _FINITE_OUT and all(
+        _known_finite(i, producer) or e.prim.name in {"tanh", "sin", "cos", "arctan", "sign"} for i in e.inputs
+    )
+
+
+def _identity(pos_const: float, sides: tuple[int, ...]) -> Callable:
+    def fn(e: Eqn, producer: dict) -> Any:
+        out = e.outputs[0]
+        for s in sides:
+            if _is_const(e.inputs[s], pos_const):
+                other = e.inputs[1 - s]
+                if _same_aval(other, out):
+                    return other
+        return None
+
+    return fn
+
+
+def _mul_zero(e: Eqn, producer: dict) -> Any:
+    out = e.outputs[0]
+    for s in (0, 1):
+        if _is_const(e.inputs[s], 0.0) and _known_finite(e.inputs[1 - s], producer):
+            return Literal(np.zeros(out.shape, out.dtype))
+    return None
+
+
+def _involution(inner: str) -> Callable:
+    def fn(e: Eqn, producer: dict) -> Any:
+        x = e.inputs[0]
+        p = producer.get(x.id) if isinstance(x, Var) else None
+        if p is not None and p.prim.name == inner and _same_aval(p.inputs[0], e.outputs[0]):
+            return p.inputs[0]
+        return None
+
+    return fn
+
+
+def _transpose_transpose(e: Eqn, producer: dict) -> Any:
+    x = e.inputs[0]
+    p = producer.get(x.id) if isinstance(x, Var) else None
+    if p is None or p.prim.name != "transpose":
+        return None
+    a, b = p.params["axes"], e.params["axes"]
+    comp = tuple(a[i] for i in b)
+    if comp == tuple(range(len(comp))):
+        return p.inputs[0]
+    return [Eqn(e.prim, (p.inputs[0],), {"axes": comp}, e.outputs)]
+
+
+def _reshape_reshape(e: Eqn, producer: dict) -> Any:
+    x = e.inputs[0]
+    if tuple(x.shape) == tuple(e.params["shape"]):
+        return x
+    p = producer.get(x.id) if isinstance(x, Var) else None
+    if p is None or p.prim.name != "reshape":
+        return None
+    if tuple(p.inputs[0].shape) == tuple(e.params["shape"]):
+        return p.inputs[0]
+    return [Eqn(e.prim, (p.inputs[0],), dict(e.params), e.outputs)]
+
+
+def _neg_one_times(e: Eqn, producer: dict) -> Any:
+    from ..ops.elementwise import negative_p
+
+    for s in (0, 1):
+        if _is_const(e.inputs[s], -1.0) and _same_aval(e.inputs[1 - s], e.outputs[0]):
+            return [Eqn(negative_p, (e.inputs[1 - s],), {}, e.outputs)]
+    return None
+
+
+def _sum_of_broadcast(e: Eqn, producer: dict) -> Any:
+    """sum(broadcast_to(x, s)) over all axes, x a scalar: x * size."""
+    from ..ops.elementwise import multiply_p
+
+    x = e.inputs[0]
+    p = producer.get(x.id) if isinstance(x, Var) else None
+    if p is None or p.prim.name != "broadcast_to" or e.params["keepdims"]:
+        return None
+    src = p.inputs[0]
+    if tuple(src.shape) != () or tuple(e.params["axis"]) != tuple(range(len(x.shape))):
+        return None
+    n = int(np.prod(x.shape))
+    return [Eqn(multiply_p, (src, Literal(float(n) if src.dtype.kind == "f" else n)), {}, e.outputs)]
+
+
+def _broadcast_same(e: Eqn, producer: dict) -> Any:
+    x = e.inputs[0]
+    return x if tuple(x.shape) == tuple(e.params["shape"]) else None
+
+
+RULES: list[Rule] = [
+    Rule("mul_one", "multiply", _identity(1.0, (0, 1))),
+    Rule("add_zero", "add", _identity(0.0, (0, 1))),
+    Rule("sub_zero", "subtract", _identity(0.0, (1,))),
+    Rule("div_one", "true_divide", _identity(1.0, (1,))),
+    Rule("pow_one", "power", _identity(1.0, (1,))),
+    Rule("mul_zero", "multiply", _mul_zero),
+    Rule("neg_neg", "negative", _involution("negative")),
+    Rule("exp_log", "exp", _involution("log")),
+    Rule("log_exp", "log", _involution("exp")),
+    Rule("transpose_transpose", "transpose", _transpose_transpose),
+    Rule("reshape_reshape", "reshape", _reshape_reshape),
+    Rule("neg_one_times", "multiply", _neg_one_times),
+    Rule("sum_of_broadcast", "sum", _sum_of_broadcast),
+    Rule("broadcast_same_shape", "broadcast_to", _broadcast_same),
+]
+
+
+def simplify(g: Graph, rules: Sequence[Rule] | None = None) -> tuple[Graph, Counter]:
+    """Apply the rewrite rules in one sweep over the equations (``optimize`` repeats it)."""
+    table: dict[str, list[Rule]] = {}
+    for r in RULES if rules is None else rules:
+        table.setdefault(r.prim, []).append(r)
+    env: dict[int, Operand] = {}
+    producer: dict[int, Eqn] = {}
+    eqns: list[Eqn] = []
+    stats: Counter = Counter()
+    for e in g.eqns:
+        ins = tuple(_subst(i, env) for i in e.inputs)
+        e2 = Eqn(e.prim, ins, e.params, e.outputs) if ins != e.inputs else e
+        replaced = False
+        for r in table.get(e2.prim.name, ()):
+            res = r.fn(e2, producer)
+            if res is None:
+                continue
+            stats[r.name] += 1
+            if isinstance(res, (Var, Literal)):
+                env[e2.outputs[0].id] = res
+            else:
+                for ne in res:
+                    eqns.append(ne)
+                    for o in ne.outputs:
+                        producer[o.id] = ne
+            replaced = True
+            break
+        if not replaced:
+            eqns.append(e2)
+            for o in e2.outputs:
+                producer[o.id] = e2
+    return _rebuild(g, eqns, env), stats
+
+
+# --------------------------------------------------------------------------- pipeline
+
+PASSES: dict[str, Callable[[Graph], tuple[Graph, Counter]]] = {
+    "simplify": simplify,
+    "fold": fold,
+    "cse": cse,
+    "dce": dce,
+}
+DEFAULT_PIPELINE = ("simplify", "fold", "cse", "dce")
+
+
+def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = None, max_rounds: int = 8) -> Graph:
+    """Run the passes to a fixed point (at most ``max_rounds`` rounds)."""
+    names = tuple(passes) if passes is not None else DEFAULT_PIPELINE
+    for n in names:
+        if n not in PASSES:
+            raise ValueError(f"unknown pass {n!r}; choose from {sorted(PASSES)}")
+    if verbose:
+        print(f"optimize {g.name}: {len(g.eqns)} equations")
+    for rnd in range(max_rounds):
+        changed = False
+        for n in names:
+            before = len(g.eqns)
+            g, stats = PASSES[n](g)
+            if stats:
+                changed = True
+            if verbose and stats:
+                detail = ", ".join(f"{k} x{v}" for k, v in sorted(stats.items()))
+                print(f"  round {rnd + 1} {n:9s} {before:5d} -> {len(g.eqns):5d} equations ({detail})")
+        if not changed:
+            break
+    if verbose:
+        print(f"  result: {len(g.eqns)} equations")
+    return g
+
+
+def rule_names() -> list[str]:
+    return [r.name for r in RULES]
+
+
+def _primitive(name: str) -> Primitive:
+    return Primitive.registry[name]
