@@ -22,6 +22,7 @@ from .api import (
     vmap,
 )
 from .core.primitive import Primitive, Tracer
+from .graph import Graph, jit, trace
 from .errors import CustomRuleError, NoRuleError, TracerConversionError, WengertError
 from .testing import check_grads
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
@@ -41,6 +42,9 @@ __all__ = [
     "hvp",
     "linearize",
     "vmap",
+    "jit",
+    "trace",
+    "Graph",
     "elementwise_grad",
     "grad",
     "gradient_override",

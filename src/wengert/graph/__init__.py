@@ -2,6 +2,7 @@
 generate NumPy source for it, compile and cache it (``jit``)."""
 
 from .ir import Eqn, Graph, Literal, Var
+from .jit import Jitted, jit
 from .tracing import CapturedTracerError, ConcretizationError, trace
 
-__all__ = ["Eqn", "Graph", "Literal", "Var", "trace", "ConcretizationError", "CapturedTracerError"]
+__all__ = ["Eqn", "Graph", "Literal", "Var", "trace", "jit", "Jitted", "ConcretizationError", "CapturedTracerError"]

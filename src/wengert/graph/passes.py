@@ -66,7 +66,7 @@ def cse(g: Graph) -> tuple[Graph, Counter]:
     for e in g.eqns:
         ins = tuple(_subst(i, env) for i in e.inputs)
         try:
-            key = (e.prim, tuple(i.id if isinstance(i, Var) else i.key() for i in ins), _params_key(e.params))
+            key = (e.prim, tuple(i.id if i.__class__ is Var else i.key() for i in ins), _params_key(e.params) if e.params else ())
             hash(key)
         except TypeError:
             key = None
@@ -147,9 +147,13 @@ class Rule:
 
 
 def _is_const(x: Operand, c: float) -> bool:
-    if not isinstance(x, Literal):
+    if x.__class__ is not Literal:
         return False
     v = x.value
+    if isinstance(v, (int, float, np.generic)):
+        return bool(v == c)
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return bool(v.item() == c)
     try:
         return bool(np.all(np.asarray(v) == c)) and np.size(v) > 0
     except Exception:

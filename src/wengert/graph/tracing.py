@@ -140,7 +140,7 @@ class GraphTrace(Trace):
                 inputs.append(Literal(a))
                 vals.append(a)
         try:
-            key = (prim, tuple(i.id if isinstance(i, Var) else i.key() for i in inputs), _params_key(params))
+            key = (prim, tuple(i.id if i.__class__ is Var else i.key() for i in inputs), _params_key(params) if params else ())
             hit = self.cse.get(key)
         except TypeError:
             key, hit = None, None

@@ -173,7 +173,7 @@ def coordinate_scale(x: np.ndarray) -> np.ndarray:
 
 
 def default_step(
-    x: np.ndarray, n: int = 1, method: str = "central", order: int = 2, richardson: int = 2, dtype: np.dtype | None = None
+    x: np.ndarray, n: int = 1, method: str = "central", order: int = 2, richardson: int = 3, dtype: np.dtype | None = None
 ) -> np.ndarray:
     """The default base step for each coordinate of ``x``: ``step_factor * scale``, rounded
     down to a power of two, with ``scale = |x|`` (1 where ``x == 0``).
@@ -195,24 +195,42 @@ def default_step(
 #
 # Every real-step computation below is a set of G one-dimensional problems: problem g moves
 # x along a direction u_g (a scaled unit vector for partial derivatives, a dense vector for
-# directional and elementwise derivatives).  For each candidate step tau_s and stencil offset
-# o_a the point x + o_a tau_s u_g is evaluated; the difference quotients
-#     D[s, g, m] = (c_0 f_m(x) + sum_a c_a f_m(x + o_a tau_s u_g)) / tau_s^n
+# directional and elementwise derivatives).  For each candidate step multiplier tau[s, g] and
+# stencil offset o_a the point x + o_a tau[s, g] u_g is evaluated; the difference quotients
+#     D[s, g, m] = (c_0 f_m(x) + sum_a c_a f_m(x + o_a tau[s, g] u_g)) / tau[s, g]^n
 # are extrapolated along s (richardson.py), and each element keeps its best window.
 
-#: candidate steps around the default: this many larger ones and smaller ones
-STEPS_UP = 2
+#: the adaptive search: this many steps above the default (on the scale max(|x|, 1)) ...
+STEPS_UP = 8
+#: ... and below it (on the scale |x|)
 STEPS_DOWN = 4
+#: at most this many extra levels bridge |x| < 1 up to the scale 1
+MAX_BRIDGE = 40
 RATIO = 2.0
 
 
-def candidate_taus(levels: int, adaptive: bool) -> np.ndarray:
-    """Multipliers of the base step: ``2^(up-s)`` for the adaptive search (``STEPS_UP``
-    larger, ``STEPS_DOWN`` smaller than the default, plus the window), else ``2^-s``."""
-    if adaptive:
-        S = levels + STEPS_UP + STEPS_DOWN
-        return RATIO ** (STEPS_UP - np.arange(S, dtype=float))
-    return RATIO ** -np.arange(max(levels, 2), dtype=float)
+def candidate_taus(levels: int, scale: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Step multipliers ``tau`` (S, G) of the base steps, and which are used (S, G).
+
+    Adaptive search (``scale`` given: the coordinate scale of each problem): ``2^(u_g - s)``
+    for ``s = 0 .. S_g - 1`` with ``u_g = STEPS_UP + bridge_g``, where ``bridge_g =
+    ceil(log2(1 / scale_g))`` for ``scale_g < 1`` (capped at ``MAX_BRIDGE``): the largest steps
+    are ``2^STEPS_UP`` default steps *on the scale 1*, the smallest ``2^-STEPS_DOWN`` default
+    steps on the scale ``|x|``; ``S_g = levels + u_g + STEPS_DOWN``.  Explicit steps
+    (``scale=None``): ``2^-s`` for the ``levels`` of one window (at least 2).
+    """
+    if scale is None:
+        S = max(levels, 2)
+        t = RATIO ** -np.arange(S, dtype=float)
+        return t[:, None], np.ones((S, 1), dtype=bool)
+    sc = np.asarray(scale, dtype=float).ravel()
+    with np.errstate(divide="ignore"):
+        bridge = np.where(sc < 1.0, np.ceil(-np.log2(np.maximum(sc, 1e-300))), 0.0)
+    up = STEPS_UP + np.minimum(bridge, MAX_BRIDGE).astype(int)
+    Sg = levels + up + STEPS_DOWN
+    S = int(Sg.max()) if sc.size else levels + STEPS_UP + STEPS_DOWN
+    s = np.arange(S)[:, None]
+    return RATIO ** (up[None, :] - s).astype(float), s < Sg[None, :]
 
 
 def rounding_eps(*dtypes: np.dtype) -> float:
@@ -224,40 +242,33 @@ def rounding_eps(*dtypes: np.dtype) -> float:
     return ROUNDING_ULPS * eps
 
 
-def _combine(F: np.ndarray, F0: np.ndarray, st: Stencil, taus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Difference quotients and rounding magnitudes from values ``F`` of shape (S, A, G, M)."""
-    c = st.fweights
-    scale = taus ** st.n
-    D = np.einsum("a,sagm->sgm", c, F)
-    B = np.einsum("a,sagm->sgm", np.abs(c), np.abs(F))
-    c0 = float(st.center)
-    if c0:
-        D = D + c0 * F0
-        B = B + abs(c0) * np.abs(F0)
-    shp = (-1,) + (1,) * (D.ndim - 1)
-    return D / scale.reshape(shp), B / scale.reshape(shp)
-
-
 def fd_problems(
     ev: Any,
     F0: np.ndarray,
-    st: Stencil,
+    st: Any,
     richardson: int,
-    taus: np.ndarray,
     adaptive: bool,
-    G: int,
+    valid: np.ndarray,
     build: Any,
+    tdiv: np.ndarray,
+    transform: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Solve G one-dimensional problems; ``build(s, a, g)`` (index arrays) returns the points.
+    """Solve one-dimensional problems on the grid ``valid`` (S, G) of (step, problem) pairs.
 
-    Returns ``value``, ``error`` (shape (G, M), in units of the problem's direction) and the
-    chosen step multiplier per element.
+    ``build(s, a, g)`` (index arrays) returns the points; ``tdiv`` (broadcastable to
+    (S, G, M)) are the step multipliers the quotients are divided by (``tdiv^n``).  Unused grid
+    entries are NaN and never chosen.  Returns ``value``, ``error`` (G, M) and the index of
+    the chosen window per element.  ``transform`` maps the raw values (K, M) of the evaluated
+    points first (the complex-step Hessian takes imaginary parts there).
     """
     from .richardson import richardson as _rich
     from .richardson import select_window
 
-    S, A = len(taus), len(st.offsets)
-    K = S * A * G
+    S, G = valid.shape
+    A = len(st.offsets)
+    sv, gv = np.nonzero(valid)  # used (step, problem) pairs
+    P = len(sv)
+    K = P * A
     N = ev.space.size
     chunk = max(1, min(K, (1 << 22) // max(N, 1)))
     if ev.batch_size:
@@ -265,13 +276,63 @@ def fd_problems(
     parts = []
     for k0 in range(0, K, chunk):
         ks = np.arange(k0, min(K, k0 + chunk))
-        s, rem = np.divmod(ks, A * G)
-        a, g = np.divmod(rem, G)
-        parts.append(ev.rows(build(s, a, g)))
-    F = np.concatenate(parts, axis=0).reshape(S, A, G, -1)
-    D, B = _combine(F, F0, st, taus)
+        a, p = np.divmod(ks, P)
+        rows = ev.rows(build(sv[p], a, gv[p]))
+        if transform is not None:
+            rows = transform(rows, gv[p])
+        parts.append(rows)
+    Fv = np.concatenate(parts, axis=0).reshape(A, P, -1)
+    M = Fv.shape[-1]
+    c = st.fweights
+    Dv = np.einsum("a,apm->pm", c, Fv)
+    Bv = np.einsum("a,apm->pm", np.abs(c), np.abs(Fv))
+    c0 = float(st.center)
+    if c0:
+        Dv = Dv + c0 * F0
+        Bv = Bv + abs(c0) * np.abs(F0)
+    D = np.full((S, G, M), np.nan, dtype=Dv.dtype)
+    B = np.full((S, G, M), np.nan)
+    D[sv, gv] = Dv
+    B[sv, gv] = Bv
+    scale = np.broadcast_to(np.asarray(tdiv, dtype=float), (S, G, M)) ** st.n
+    D, B = D / scale, B / scale
     levels = richardson + 1
     T, Tl, R = _rich(D, B, levels, RATIO, st.exponents(levels))
     eps_f = rounding_eps(ev.space.dtype, ev.out.dtype)
     val, err, idx = select_window(T, Tl, R, eps_f, only_first=not adaptive)
-    return val, err, taus[idx]
+    return val, err, idx
+
+
+class ProductStencil:
+    """The mixed partial ``d^2 f / dx_i dx_j`` as the product of two first-derivative
+    stencils: weights ``c_a c_b`` on the offsets ``(o_a, o_b)``.  Its error series has the
+    powers of the one-dimensional stencil (``h^p, h^(p+2), ...`` for central)."""
+
+    __slots__ = ("n", "order", "method", "offsets", "offsets2", "fweights", "center", "_st")
+
+    def __init__(self, order: int, method: str) -> None:
+        st = stencil(1, order, method)
+        self._st = st
+        self.n, self.order, self.method = 2, order, method
+        full = [(0, st.center)] if st.center else []
+        full += list(zip(st.offsets, st.weights))
+        pairs, ws = [], []
+        for oa, ca in full:
+            for ob, cb in full:
+                if oa == 0 and ob == 0:
+                    continue
+                pairs.append((oa, ob))
+                ws.append(ca * cb)
+        self.offsets = tuple(pairs)
+        self.offsets2 = np.array(pairs, dtype=float).reshape(-1, 2)
+        self.fweights = np.array([float(w) for w in ws])
+        self.center = st.center * st.center
+
+    def exponents(self, k: int) -> tuple[int, ...]:
+        return self._st.exponents(k)
+
+
+@lru_cache(maxsize=64)
+def product_stencil(order: int = 2, method: str = "central") -> ProductStencil:
+    check_method_order(method, order, "product_stencil")
+    return ProductStencil(int(order), method)

@@ -38,6 +38,8 @@ __all__ = ["Estimate", "extrapolation_weights", "richardson", "select_window"]
 
 #: rounding errors of one function evaluation, in machine epsilons of its dtype
 ROUNDING_ULPS = 4.0
+#: weight of the lower-order difference |T - T_low| in the truncation estimate
+LOW_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,19 @@ def select_window(T: np.ndarray, Tl: np.ndarray, R: np.ndarray, eps_f: float, on
     value.  Returns ``(value, error, index)``.  With ``only_first`` the first window is taken
     (an explicit step), using the second, if any, only for its estimate.
     """
-    trunc = np.abs(T - Tl)
+    trunc = np.abs(T - Tl) * LOW_WEIGHT
     W = T.shape[0]
     if W > 1:
-        nxt = np.empty_like(trunc)
-        nxt[:-1] = np.abs(T[:-1] - T[1:])
-        nxt[-1] = np.abs(T[-1] - T[-2])
-        trunc = np.maximum(trunc, nxt)
+        nxt = np.full(trunc.shape, np.nan)
+        prv = np.full(trunc.shape, np.nan)
+        with np.errstate(invalid="ignore"):
+            nxt[:-1] = np.abs(T[:-1] - T[1:])
+            prv[1:] = np.abs(T[1:] - T[:-1])
+        # the next smaller window where it exists (the last one compares with the previous)
+        trunc = np.fmax(trunc, np.where(np.isnan(nxt), prv, nxt)) if not only_first else np.fmax(trunc, nxt)
     err = trunc + eps_f * R
-    err = np.where(np.isnan(err) | np.isnan(T.real if np.iscomplexobj(T) else T), np.inf, err)
+    bad = np.isnan(err) | np.isnan(T.real if np.iscomplexobj(T) else T) | np.isinf(T)
+    err = np.where(bad, np.inf, err)
     if only_first or W == 1:
         return T[0], err[0], np.zeros(T.shape[1:], dtype=int)
     idx = np.argmin(err, axis=0)

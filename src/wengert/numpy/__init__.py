@@ -241,6 +241,65 @@ def isrealobj(x: Any) -> bool:
     return not iscomplexobj(x)
 
 
+# ----------------------------------------------------------------------------- more of NumPy
+# (ops/ufuncs_extra.py, ops/numpy_extra.py)
+from ..ops import numpy_extra as _nx  # noqa: E402
+from ..ops import ufuncs_extra as _ux  # noqa: E402
+
+acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2  # NumPy 2's array-API names
+acosh, asinh, atanh, pow = arccosh, arcsinh, arctanh, power  # noqa: A001
+deg2rad, rad2deg, radians, degrees = _ux.deg2rad, _ux.rad2deg, _ux.deg2rad, _ux.rad2deg
+fabs, copysign, fmod, ldexp, frexp, modf, divmod = (  # noqa: A001
+    _ux.fabs,
+    _ux.copysign,
+    _ux.fmod,
+    _ux.ldexp,
+    _ux.frexp,
+    _ux.modf,
+    _ux.divmod,
+)
+heaviside, nextafter, spacing, sinc = _ux.heaviside, _ux.nextafter, _ux.spacing, _ux.sinc
+vecdot, matvec, vecmat = _ux.vecdot, _ux.matvec, _ux.vecmat
+take_along_axis, choose, select, compress, extract = _nx.take_along_axis, _nx.choose, _nx.select, _nx.compress, _nx.extract
+sort, partition, argsort, argpartition = _nx.sort, _nx.partition, _nx.argsort, _nx.argpartition
+searchsorted, digitize, count_nonzero, isin = _nx.searchsorted, _nx.digitize, _nx.count_nonzero, _nx.isin
+isclose, allclose, array_equal, isposinf, isneginf = _nx.isclose, _nx.allclose, _nx.array_equal, _nx.isposinf, _nx.isneginf
+flatnonzero, argwhere, nanargmax, nanargmin = _nx.flatnonzero, _nx.argwhere, _nx.nanargmax, _nx.nanargmin
+nansum, nanprod, nancumsum, nancumprod = _nx.nansum, _nx.nanprod, _nx.nancumsum, _nx.nancumprod
+nanmean, nanvar, nanstd, nanmax, nanmin = _nx.nanmean, _nx.nanvar, _nx.nanstd, _nx.nanmax, _nx.nanmin
+median, nanmedian, quantile, percentile = _nx.median, _nx.nanmedian, _nx.quantile, _nx.percentile
+nanquantile, nanpercentile = _nx.nanquantile, _nx.nanpercentile
+diff, ediff1d, gradient, trapezoid = _nx.diff, _nx.ediff1d, _nx.gradient, _nx.trapezoid
+cumulative_sum, cumulative_prod = _nx.cumulative_sum, _nx.cumulative_prod
+pad, tril, triu, diag, diagflat, kron, cross, vander = (
+    _nx.pad,
+    _nx.tril,
+    _nx.triu,
+    _nx.diag,
+    _nx.diagflat,
+    _nx.kron,
+    _nx.cross,
+    _nx.vander,
+)
+convolve, correlate, interp, bincount = _nx.convolve, _nx.correlate, _nx.interp, _nx.bincount
+cov, corrcoef = _nx.cov, _nx.corrcoef
+polyval, polyadd, polysub = _nx.polyval, _nx.polyadd, _nx.polysub
+polymul, polyder, polyint = _nx.polymul, _nx.polyder, _nx.polyint
+nan_to_num, unwrap, piecewise = _nx.nan_to_num, _nx.unwrap, _nx.piecewise
+append, delete, insert, rollaxis, dstack = _nx.append, _nx.delete, _nx.insert, _nx.rollaxis, _nx.dstack
+concat, permute_dims, matrix_transpose, unstack = _nx.concat, _nx.permute_dims, _nx.matrix_transpose, _nx.unstack
+# Constructors: differentiable in traced start/stop/fill values, plain NumPy otherwise.
+linspace, logspace, geomspace, full, meshgrid = _nx.linspace, _nx.logspace, _nx.geomspace, _nx.full, _nx.meshgrid
+tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
+    _np.tri,
+    _np.tril_indices,
+    _np.triu_indices,
+    _np.diag_indices,
+    _np.indices,
+    _np.ix_,
+)
+
+
 from . import _dispatch  # noqa: E402,F401  (installs the NumPy protocols on tracers)
 from . import linalg  # noqa: E402,F401  (wengert.numpy.linalg; registers np.linalg.* for traced values)
 from . import fft  # noqa: E402,F401  (wengert.numpy.fft; registers np.fft.* for traced values)

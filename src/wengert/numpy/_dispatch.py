@@ -138,6 +138,16 @@ def _register_functions() -> None:
         "clip zeros_like ones_like full_like empty_like round around copy shape ndim size "
         "iscomplexobj isrealobj real imag conj conjugate angle iscomplex isreal any all"
     ).split()
+    names += (  # ops/numpy_extra.py, ops/ufuncs_extra.py
+        "take_along_axis argsort argpartition sort partition searchsorted digitize count_nonzero isclose "
+        "allclose array_equal isposinf isneginf flatnonzero argwhere nansum nanprod nancumsum nancumprod "
+        "nanmean nanvar nanstd nanmax nanmin nanargmax nanargmin median nanmedian quantile percentile "
+        "nanquantile nanpercentile diff ediff1d gradient trapezoid cumulative_sum cumulative_prod pad "
+        "choose select tril triu diag diagflat kron cross vander convolve correlate polyval polyadd "
+        "polysub polymul polyder polyint interp linspace logspace geomspace meshgrid nan_to_num unwrap "
+        "append delete insert extract compress piecewise bincount cov corrcoef rollaxis dstack concat "
+        "permute_dims matrix_transpose unstack isin sinc"
+    ).split()
     for n in names:
         f = getattr(np, n, None)
         if f is not None:

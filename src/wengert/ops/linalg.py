@@ -26,9 +26,10 @@ import numpy as np
 from ..core.primitive import Primitive, Tracer
 from ..errors import NoRuleError
 from ._util import dtype_of, shape_of
+from .complex import conj, imag, is_complex, real
 from .contract import diagonal as _c_diagonal
-from .contract import matmul_p, tensordot
 from .contract import matmul as _matmul
+from .contract import matmul_p, tensordot
 from .contract import outer as _outer
 from .elementwise import (
     abs_p,
@@ -47,15 +48,16 @@ from .elementwise import (
     where_p,
 )
 from .indexing import getitem
+from .reduce import argmax
 from .reduce import max as _max
 from .reduce import min as _min
 from .shape import (
     broadcast_to,
-    reshape_p,
     concatenate,
     expand_dims,
     moveaxis,
     reshape,
+    reshape_p,
     sum,
     swapaxes,
     transpose,
@@ -151,6 +153,18 @@ def _own(x: Any) -> Any:
 
 def _is_traced(*xs: Any) -> bool:
     return any(isinstance(x, Tracer) for x in xs)
+
+
+def _real_only(name: str, *xs: Any) -> None:
+    """Complex inputs of the decompositions with conjugate-transposed rules are not
+    differentiated yet: a clear error instead of a wrong derivative."""
+    for x in xs:
+        if isinstance(x, Tracer) and is_complex(x):
+            raise NoRuleError(
+                f"wengert.numpy.linalg.{name}: derivatives for complex matrices are not "
+                "implemented yet (real inputs are; solve, inv, det, slogdet, eig, eigvals, "
+                "matrix_power, multi_dot, tensorsolve, tensorinv and norm support complex ones)"
+            )
 
 
 def _check_matrix(name: str, a: Any, square: bool = True) -> tuple[int, ...]:
@@ -259,7 +273,7 @@ def inv(a: Any) -> Any:
 
 
 def _adjugate_impl(a: Any) -> Any:
-    # adj(U S Vh) = adj(Vh) adj(S) adj(U), adj(Q) = det(Q) Q^T for orthogonal Q, and
+    # adj(U S Vh) = adj(Vh) adj(S) adj(U), adj(Q) = det(Q) Q^H for unitary Q, and
     # adj(S) = diag(prod_{j != i} s_j): exact for singular matrices too (no division).
     u, s, vh = np.linalg.svd(a)
     n = s.shape[-1]
@@ -267,9 +281,9 @@ def _adjugate_impl(a: Any) -> Any:
     left = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = left * right if n else s
-    sign = np.sign(np.linalg.det(u)) * np.sign(np.linalg.det(vh))
-    adj = np.swapaxes(vh, -1, -2) @ (others[..., :, None] * np.swapaxes(u, -1, -2))
-    return adj * sign[..., None, None]
+    phase = np.linalg.det(u) * np.linalg.det(vh)  # of modulus 1
+    adj = np.conj(np.swapaxes(vh, -1, -2)) @ (others[..., :, None] * np.conj(np.swapaxes(u, -1, -2)))
+    return (adj * phase[..., None, None]).astype(a.dtype if np.iscomplexobj(a) else adj.real.dtype)
 
 
 def _adjugate_jvp(ts: tuple, ans: Any, a: Any) -> Any:
@@ -314,24 +328,34 @@ def det(a: Any) -> Any:
 
 
 def _slogdet_vjp(ct: tuple, ans: tuple, a: Any) -> tuple:
-    c = ct[1]
-    if c is None:
+    # logabsdet' = Re t and, for complex A, sign' = i Im(t) sign, with t = tr(A^{-1} dA).
+    sbar, c = ct
+    coef = c
+    if sbar is not None and is_complex(a):
+        sign = ans[0]
+        coef = _add(coef, multiply_p.bind(imag(multiply_p.bind(sbar, sign)), 1j))
+    if coef is None:
         return (None,)
-    return (multiply_p.bind(expand_dims(expand_dims(c, -1), -1), _T(inv_p.bind(a))),)
+    return (multiply_p.bind(expand_dims(expand_dims(coef, -1), -1), _T(inv_p.bind(a))),)
 
 
 def _slogdet_jvp(ts: tuple, ans: tuple, a: Any) -> tuple:
-    return None, sum(multiply_p.bind(_T(inv_p.bind(a)), ts[0]), axis=(-2, -1))
+    t = sum(multiply_p.bind(_T(inv_p.bind(a)), ts[0]), axis=(-2, -1))
+    if not is_complex(t):
+        return None, t
+    sign_t = multiply_p.bind(ans[0], multiply_p.bind(imag(t), 1j)) if is_complex(a) else None
+    return sign_t, real(t)
 
 
 slogdet_p = Primitive("linalg_slogdet", lambda a: tuple(np.linalg.slogdet(a)), multiple_results=True)
-slogdet_p.defvjp_all(_slogdet_vjp, save="args")
+slogdet_p.defvjp_all(_slogdet_vjp, save="both")
 slogdet_p.defjvp(_slogdet_jvp)
 
 
 def slogdet(a: Any) -> Any:
-    """``np.linalg.slogdet`` -> ``SlogdetResult(sign, logabsdet)``; ``sign`` is piecewise
-    constant (no derivative)."""
+    """``np.linalg.slogdet`` -> ``SlogdetResult(sign, logabsdet)``; for real matrices
+    ``sign`` is piecewise constant (no derivative), for complex ones it is the phase
+    ``det/|det|`` and differentiable."""
     _check_matrix("slogdet", a)
     sign, logdet = slogdet_p.bind(a)
     return _L.SlogdetResult(sign, logdet)
@@ -375,6 +399,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     """``np.linalg.cholesky``.  The value reads one triangle (as NumPy); the derivative is
     that of a symmetric input (gradients are symmetric)."""
     _check_matrix("cholesky", a)
+    _real_only("cholesky", a)
     return cholesky_p.bind(a, upper=bool(upper))
 
 
@@ -452,6 +477,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
         return np.linalg.qr(a, mode=mode)
     if mode == "raw":
         raise ValueError("qr(mode='raw') returns LAPACK's Householder data and is not differentiable")
+    _real_only("qr", a)
     a = _ensure_float(a)
     m, n = shape_of(a)[-2:]
     if mode == "complete" and m > n:
@@ -466,7 +492,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 # --------------------------------------------------------------------------- eigh
 
 
-def _eigh_jvp(ts: tuple, ans: tuple, a: Any, UPLO: str) -> tuple:
+def _eigh_jvp(ts: tuple, ans: tuple, a: Any, UPLO: str) -> tuple:  # noqa: N803 (NumPy's name)
     w, v = ans
     p = _mm(_T(v), _mm(_sym(ts[0]), v))
     dw = _diagpart(p)
@@ -474,7 +500,7 @@ def _eigh_jvp(ts: tuple, ans: tuple, a: Any, UPLO: str) -> tuple:
     return dw, dv
 
 
-def _eigh_vjp(ct: tuple, ans: tuple, UPLO: str) -> tuple:
+def _eigh_vjp(ct: tuple, ans: tuple, UPLO: str) -> tuple:  # noqa: N803 (NumPy's name)
     w, v = ans
     wbar, vbar = ct
     inner = None if wbar is None else _diag(wbar)
@@ -483,96 +509,102 @@ def _eigh_vjp(ct: tuple, ans: tuple, UPLO: str) -> tuple:
     return (_sym(_mm(v, _mm(inner, _T(v)))),)
 
 
-eigh_p = Primitive("linalg_eigh", lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO=UPLO)), multiple_results=True)
+eigh_p = Primitive(
+    "linalg_eigh", lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO=UPLO)), multiple_results=True  # noqa: N803
+)
 eigh_p.defvjp_all(_eigh_vjp, save="ans")
 eigh_p.defjvp(_eigh_jvp)
 
 
-def _check_uplo(UPLO: str) -> str:
+def _check_uplo(UPLO: str) -> str:  # noqa: N803 (NumPy's name)
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
     return UPLO
 
 
-def eigh(a: Any, UPLO: str = "L") -> Any:
+def eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
     """``np.linalg.eigh`` -> ``EighResult(eigenvalues, eigenvectors)`` (ascending).
 
     Gradients are symmetric.  Eigenvalue derivatives are always finite; in the eigenvector
     derivative, pairs of eigenvalues equal to rounding contribute zero (see docs/linalg.md).
     """
     _check_matrix("eigh", a)
+    _real_only("eigh", a)
     w, v = eigh_p.bind(a, UPLO=_check_uplo(UPLO))
     return _L.EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: str = "L") -> Any:
+def eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
     """``np.linalg.eigvalsh``: ascending eigenvalues of a symmetric matrix."""
     _check_matrix("eigvalsh", a)
     if not _is_traced(a):
         return np.linalg.eigvalsh(a, UPLO=_check_uplo(UPLO))
+    _real_only("eigvalsh", a)
     return _own(eigh_p.bind(a, UPLO=_check_uplo(UPLO))[0])
 
 
 # --------------------------------------------------------------------------- eig (real spectra)
 
 
-def _no_complex_eig() -> NoRuleError:
-    return NoRuleError(
-        "linalg.eig/eigvals: this matrix has complex eigenvalues, and wengert does not "
-        "differentiate complex values yet. Real spectra are supported; for symmetric matrices "
-        "use eigh/eigvalsh."
-    )
-
-
-def _eig_parts(w: Any, v: Any) -> tuple:
-    if np.issubdtype(dtype_of(w), np.complexfloating):
-        raise _no_complex_eig()
-    return _inverse_gaps(w), v
+def _eig_gauge(v: Any) -> Any:
+    """One-hot mask of each eigenvector's largest-modulus component (LAPACK makes it real)."""
+    n = shape_of(v)[-1]
+    k = argmax(abs_p.bind(stop_gradient_p.bind(v)), axis=-2)
+    return equal(np.arange(n).reshape(n, 1), expand_dims(k, -2))
 
 
 def _eig_jvp(ts: tuple, ans: tuple, a: Any) -> tuple:
     w, v = ans
-    f, v = _eig_parts(w, v)
     c = solve_p.bind(v, _mm(ts[0], v))  # V^{-1} dA V
     dw = _diagpart(c)
-    dv = _mm(v, multiply_p.bind(f, c))
-    # NumPy's eigenvectors have unit norm: remove the radial part of each column.
-    dv = subtract_p.bind(dv, multiply_p.bind(v, _col(sum(multiply_p.bind(v, dv), axis=-2))))
+    dv = _mm(v, multiply_p.bind(_inverse_gaps(w), c))
+    # NumPy's eigenvectors have unit norm (and, when complex, a real largest component):
+    # remove the radial part of each column, and its phase change.
+    r = sum(multiply_p.bind(conj(v), dv), axis=-2)
+    dv = subtract_p.bind(dv, multiply_p.bind(v, _col(real(r))))
+    if is_complex(v):
+        mask = _eig_gauge(v)
+        vk = real(sum(where_p.bind(mask, v, 0.0), axis=-2))
+        ph = true_divide_p.bind(imag(sum(where_p.bind(mask, dv, 0.0), axis=-2)), vk)
+        dv = subtract_p.bind(dv, multiply_p.bind(v, _col(multiply_p.bind(ph, 1j))))
     return dw, dv
 
 
-def _eig_vjp(ct: tuple, ans: tuple) -> tuple:
+def _eig_vjp(ct: tuple, ans: tuple, a: Any) -> tuple:
     w, v = ans
-    f, v = _eig_parts(w, v)
     wbar, vbar = ct
     g = None if wbar is None else _diag(wbar)
     if vbar is not None:
-        vb = subtract_p.bind(vbar, multiply_p.bind(v, _col(sum(multiply_p.bind(v, vbar), axis=-2))))
-        g = _add(g, multiply_p.bind(f, _mm(_T(v), vb)))
-    return (solve_p.bind(_T(v), _mm(g, _T(v))),)  # V^{-T} G V^T
+        q = sum(multiply_p.bind(vbar, v), axis=-2)
+        vb = subtract_p.bind(vbar, multiply_p.bind(conj(v), _col(real(q))))
+        if is_complex(v):
+            mask = _eig_gauge(v)
+            vk = real(sum(where_p.bind(mask, v, 0.0), axis=-2))
+            e = multiply_p.bind(true_divide_p.bind(imag(q), vk), -1j)
+            vb = add_p.bind(vb, where_p.bind(mask, _col(e), 0.0))
+        g = _add(g, multiply_p.bind(_inverse_gaps(w), _mm(_T(v), vb)))
+    ga = solve_p.bind(_T(v), _mm(g, _T(v)))  # V^{-T} G V^T
+    return (ga if is_complex(a) else real(ga),)
 
 
 eig_p = Primitive("linalg_eig", lambda a: tuple(np.linalg.eig(a)), multiple_results=True)
-eig_p.defvjp_all(_eig_vjp, save="ans")
+eig_p.defvjp_all(_eig_vjp, save="both")
 eig_p.defjvp(_eig_jvp)
 
 
 def eig(a: Any) -> Any:
-    """``np.linalg.eig`` -> ``EigResult(eigenvalues, eigenvectors)``.
-
-    Differentiable when the eigenvalues are real (NumPy then returns real arrays); a matrix
-    with complex eigenvalues raises ``NoRuleError`` when traced."""
+    """``np.linalg.eig`` -> ``EigResult(eigenvalues, eigenvectors)``: real arrays when the
+    spectrum of a real matrix is real, complex ones otherwise (NumPy's rule).  Eigenvectors
+    are differentiated in NumPy's gauge: unit norm, largest-modulus component real."""
     _check_matrix("eig", a)
     if not _is_traced(a):
         return np.linalg.eig(a)
     w, v = eig_p.bind(a)
-    if np.issubdtype(dtype_of(w), np.complexfloating):
-        raise _no_complex_eig()
     return _L.EigResult(w, v)
 
 
 def eigvals(a: Any) -> Any:
-    """``np.linalg.eigvals`` (real spectra only when traced, see ``eig``)."""
+    """``np.linalg.eigvals``."""
     _check_matrix("eigvals", a)
     if not _is_traced(a):
         return np.linalg.eigvals(a)
@@ -707,6 +739,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
         _check_matrix("svd", a)
     if not _is_traced(a):
         return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv, hermitian=hermitian)
+    _real_only("svd", a)
     a = _ensure_float(a)
     m, n = shape_of(a)[-2:]
     if not compute_uv:
@@ -781,6 +814,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None
     if not _is_traced(a):
         kw = {} if rtol is None else {"rtol": rtol}
         return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
+    _real_only("pinv", a)
     return pinv_p.bind(_ensure_float(a), rcond=rcond, rtol=rtol, hermitian=bool(hermitian))
 
 
@@ -809,6 +843,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     ``rank`` is an int.  ``rcond=None`` means machine precision times ``max(M, N)``."""
     if not _is_traced(a, b):
         return np.linalg.lstsq(a, b, rcond=rcond)
+    _real_only("lstsq", a, b)
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) != 2 or len(sb) not in (1, 2):
         raise np.linalg.LinAlgError(
@@ -844,6 +879,13 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
 # --------------------------------------------------------------------------- norms
 
 
+def _abs2(x: Any) -> Any:
+    """|x|^2 (x*x for real x)."""
+    if is_complex(x):
+        return add_p.bind(multiply_p.bind(real(x), real(x)), multiply_p.bind(imag(x), imag(x)))
+    return multiply_p.bind(x, x)
+
+
 def _safe_sqrt(s: Any) -> Any:
     """sqrt with derivative 0 (not inf) at 0: the norm's gradient at the zero vector is 0."""
     zero = equal(s, 0.0)
@@ -857,7 +899,7 @@ def _safe_root(s: Any, p: float) -> Any:
 
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A002
     if ord is None or (not isinstance(ord, str) and ord == 2):
-        return _safe_sqrt(sum(multiply_p.bind(x, x), axis=axis, keepdims=keepdims))
+        return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     try:
@@ -869,7 +911,7 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
     if ord == -np.inf:
         return _min(abs_p.bind(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        return sum(astype(not_equal(x, 0), dtype_of(x)), axis=axis, keepdims=keepdims)
+        return sum(astype(not_equal(x, 0), dtype_of(real(x))), axis=axis, keepdims=keepdims)
     if ord == 1:
         return sum(abs_p.bind(x), axis=axis, keepdims=keepdims)
     p = float(ord)
@@ -887,7 +929,7 @@ def _matrix_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:  
         else:
             out = sum(s, axis=-1)
     elif ord in (None, "fro", "f"):
-        out = _safe_sqrt(sum(multiply_p.bind(x, x), axis=(row, col)))
+        out = _safe_sqrt(sum(_abs2(x), axis=(row, col)))
     elif ord in (1, -1, np.inf, -np.inf):
         red, keep = (row, col) if ord in (1, -1) else (col, row)
         ext = _max if ord in (1, np.inf) else _min
@@ -917,7 +959,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     nd = len(shape_of(x))
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            out = _safe_sqrt(sum(multiply_p.bind(x, x)))
+            out = _safe_sqrt(sum(_abs2(x)))
             return reshape(out, (1,) * nd) if keepdims else out
         axis = tuple(range(nd))
     elif not isinstance(axis, tuple):
@@ -1060,7 +1102,7 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Any:
         arrays[0] = expand_dims(arrays[0], 0)
     if last_vec:
         arrays[-1] = expand_dims(arrays[-1], -1)
-    for k, x in enumerate(arrays):
+    for x in arrays:
         if len(shape_of(x)) != 2:
             raise np.linalg.LinAlgError(f"{len(shape_of(x))}-dimensional array given. Array must be two-dimensional")
     dims = [shape_of(arrays[0])[0]] + [shape_of(x)[1] for x in arrays]

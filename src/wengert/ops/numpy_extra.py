@@ -72,7 +72,7 @@ from .elementwise import (
     zeros_like,
 )
 from .indexing import getitem, scatter_add_p
-from .reduce import _arg_batch, cumprod, cumsum, max, mean, min, prod
+from .reduce import _arg_batch, all_, cumprod, cumsum, max, mean, min, prod
 from .shape import (
     _no_out,
     broadcast_arrays,
@@ -277,7 +277,7 @@ def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introsele
     _no_order("argpartition", order)
     if axis is None:
         a, axis = ravel(a), 0
-    return argpartition_p.bind(a, _kth(kth), axis=one_axis(axis, ndim_of(a)), kind=kind)
+    return argpartition_p.bind(a, kth=_kth(kth), axis=one_axis(axis, ndim_of(a)), kind=kind)
 
 
 def sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Any:
@@ -299,7 +299,7 @@ def partition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect"
     if axis is None:
         a, axis = ravel(a), 0
     axis = one_axis(axis, ndim_of(a))
-    return _gather(a, argpartition_p.bind(a, _kth(kth), axis=axis, kind=kind), axis)
+    return _gather(a, argpartition_p.bind(a, kth=_kth(kth), axis=axis, kind=kind), axis)
 
 
 def _searchsorted_batch(vals: list, b: list, size: int, **params: Any) -> Any:
@@ -340,31 +340,6 @@ def _reduce_axis(axis: Any, nd: int) -> Any:
     return None if axis is None else normalize_axis(axis, nd)
 
 
-def _bool_reduce(name: str, fn: Any) -> tuple[Primitive, Any]:
-    p = _nondiff(name, lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims))
-
-    def rule(vals: list, b: list, size: int, axis: Any, keepdims: bool) -> Any:
-        nd = len(shape_of(vals[0])) - 1
-        ax = tuple(range(1, nd + 1)) if axis is None else tuple(a + 1 for a in axis)
-        out = p.bind(vals[0], axis=ax, keepdims=keepdims)
-        return out
-
-    p.batch = rule
-
-    def public(a: Any, axis: Any = None, out: Any = None, keepdims: Any = False, *, where: Any = True) -> Any:
-        if out is not None or where is not True:
-            raise TypeError(f"{name}: out= and where= are not supported on traced values")
-        keepdims = bool(_kw_default(keepdims, False))
-        return p.bind(a, axis=_reduce_axis(axis, ndim_of(a)), keepdims=keepdims)
-
-    public.__name__ = name
-    public.__doc__ = f"``np.{name}`` (boolean result, not differentiated)."
-    return p, public
-
-
-any_p, any = _bool_reduce("any", np.any)  # noqa: A001
-all_p, all = _bool_reduce("all", np.all)  # noqa: A001
-
 count_nonzero_p = _nondiff(
     "count_nonzero", lambda x, axis, keepdims: np.count_nonzero(x, axis=axis, keepdims=keepdims)
 )
@@ -397,7 +372,7 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan:
 
 def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
     """``np.allclose``: a Python bool for concrete values (a traced bool under vmap)."""
-    res = all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    res = all_(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
     return res if isinstance(res, Tracer) else builtins.bool(res)
 
 
@@ -408,7 +383,7 @@ def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
     eq = equal(a1, a2)
     if equal_nan and _is_inexact(a1) and _is_inexact(a2):
         eq = logical_or_(eq, logical_and(isnan(a1), isnan(a2)))
-    res = all(eq)
+    res = all_(eq)
     return res if isinstance(res, Tracer) else builtins.bool(res)
 
 
@@ -554,7 +529,7 @@ def _nan_extreme(name: str, red: Any, fill: float, a: Any, axis: Any, out: Any, 
         return red(a, axis=axis, keepdims=keepdims)
     mask = isnan(a)
     res = red(where_p.bind(mask, fill, a), axis=axis, keepdims=keepdims)
-    allnan = all(mask, axis=axis, keepdims=keepdims)
+    allnan = all_(mask, axis=axis, keepdims=keepdims)
     return where_p.bind(allnan, math.nan, res)
 
 
@@ -576,12 +551,14 @@ nanargmin_p.batch = _arg_batch(nanargmin_p)
 
 def nanargmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
     _no_out("nanargmax", {"out": out})
-    return nanargmax_p.bind(a, axis=None if axis is None else one_axis(axis, ndim_of(a)), keepdims=bool(_kw_default(keepdims, False)))
+    ax = None if axis is None else one_axis(axis, ndim_of(a))
+    return nanargmax_p.bind(a, axis=ax, keepdims=bool(_kw_default(keepdims, False)))
 
 
 def nanargmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
     _no_out("nanargmin", {"out": out})
-    return nanargmin_p.bind(a, axis=None if axis is None else one_axis(axis, ndim_of(a)), keepdims=bool(_kw_default(keepdims, False)))
+    ax = None if axis is None else one_axis(axis, ndim_of(a))
+    return nanargmin_p.bind(a, axis=ax, keepdims=bool(_kw_default(keepdims, False)))
 
 
 # =========================================================================== median / quantile
@@ -774,3 +751,1243 @@ def nanquantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdi
 def nanpercentile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: Any = _NoValue, **kw: Any) -> Any:
     """``np.nanpercentile``."""
     return _quantile("nanpercentile", a, _check_q("nanpercentile", q, 100.0), axis, method, keepdims, True, kw)
+
+
+# =========================================================================== differences
+
+
+def _edge_block(v: Any, a: Any, axis: int) -> Any:
+    v = _asarray(v)
+    if ndim_of(v) == 0:
+        s = list(shape_of(a))
+        s[axis] = 1
+        v = broadcast_to(v, tuple(s)) if isinstance(v, Tracer) else np.broadcast_to(v, tuple(s))
+    return v
+
+
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NoValue, append: Any = _NoValue) -> Any:
+    """``np.diff`` (``n``-th differences, with ``prepend``/``append``)."""
+    n = operator.index(n)
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError("order must be non-negative but got " + repr(n))
+    a = _asarray(a)
+    nd = ndim_of(a)
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = one_axis(axis, nd)
+    parts = []
+    if prepend is not _NoValue:
+        parts.append(_edge_block(prepend, a, axis))
+    parts.append(a)
+    if append is not _NoValue:
+        parts.append(_edge_block(append, a, axis))
+    if len(parts) > 1:
+        a = concatenate(parts, axis)
+    op = not_equal if dtype_of(a) == np.bool_ else subtract_p.bind
+    hi = _index_along(axis, nd, slice(1, None))
+    lo = _index_along(axis, nd, slice(None, -1))
+    for _ in range(n):
+        a = op(getitem(a, hi), getitem(a, lo))
+    return a
+
+
+def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
+    """``np.ediff1d``: differences of the flattened array, with optional ends."""
+    ary = ravel(_asarray(ary))
+    dt = dtype_of(ary)
+
+    def end(v: Any, name: str) -> Any:
+        v = _asarray(v)
+        if not np.can_cast(dtype_of(v), dt, casting="same_kind"):
+            raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the `same_kind` rule.")
+        return astype(ravel(v), dt)
+
+    parts = [] if to_begin is None else [end(to_begin, "to_begin")]
+    parts.append(subtract_p.bind(getitem(ary, slice(1, None)), getitem(ary, slice(None, -1))))
+    if to_end is not None:
+        parts.append(end(to_end, "to_end"))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _spacing(h: Any, n: int) -> tuple[Any, bool]:
+    """A spacing argument of ``gradient``: ``(dx, uniform)``."""
+    h = _asarray(h)
+    if ndim_of(h) == 0:
+        return h, True
+    if ndim_of(h) != 1:
+        raise ValueError("distances must be either scalars or 1d")
+    if shape_of(h)[0] != n:
+        raise ValueError("when 1d, distances must match the length of the corresponding dimension")
+    if not _is_inexact(h):
+        h = astype(h, np.float64)
+    d = diff(h)
+    if not isinstance(d, Tracer) and np.all(d == d[0]):
+        return d[0], True
+    return d, False
+
+
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """``np.gradient``: second-order central differences inside, first- or second-order
+    one-sided ones at the edges; spacings may be scalars or coordinate arrays."""
+    f = _asarray(f)
+    nd = ndim_of(f)
+    axes = normalize_axis(axis, nd) if axis is not None else tuple(range(nd))
+    if isinstance(axis, (int, np.integer)):
+        axes = (one_axis(axis, nd),)
+    elif axis is not None:
+        axes = tuple(one_axis(a, nd) for a in axis)
+    if len(varargs) == 0:
+        hs = [1.0] * len(axes)
+    elif len(varargs) == 1 and ndim_of(_asarray(varargs[0])) == 0:
+        hs = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes):
+        hs = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if not _is_inexact(f):
+        f = astype(f, np.float64)
+    outs = []
+    for ax, h in zip(axes, hs):
+        n = shape_of(f)[ax]
+        if n < edge_order + 1:
+            raise ValueError(
+                "Shape of array too small to calculate a numerical gradient, "
+                "at least (edge_order + 1) elements are required."
+            )
+        dx, uniform = _spacing(h, n)
+
+        def sl(s: slice, ax: int = ax) -> Any:
+            return getitem(f, _index_along(ax, nd, s))
+
+        def coef(c: Any, ax: int = ax) -> Any:  # per-interval coefficients, along ax
+            return c if uniform or ndim_of(c) == 0 else reshape(c, tuple(-1 if i == ax else 1 for i in range(nd)))
+
+        if uniform:
+            mid = true_divide_p.bind(subtract_p.bind(sl(slice(2, None)), sl(slice(None, -2))), multiply_p.bind(dx, 2.0))
+        else:
+            dx1, dx2 = getitem(dx, slice(None, -1)), getitem(dx, slice(1, None))
+            s12 = add_p.bind(dx1, dx2)
+            ca = negative_p.bind(true_divide_p.bind(dx2, multiply_p.bind(dx1, s12)))
+            cb = true_divide_p.bind(subtract_p.bind(dx2, dx1), multiply_p.bind(dx1, dx2))
+            cc = true_divide_p.bind(dx1, multiply_p.bind(dx2, s12))
+            mid = add_p.bind(
+                add_p.bind(multiply_p.bind(coef(ca), sl(slice(None, -2))), multiply_p.bind(coef(cb), sl(slice(1, -1)))),
+                multiply_p.bind(coef(cc), sl(slice(2, None))),
+            )
+        if edge_order == 1:
+            d0 = dx if uniform else getitem(dx, 0)
+            dn = dx if uniform else getitem(dx, -1)
+            first = true_divide_p.bind(subtract_p.bind(sl(slice(1, 2)), sl(slice(0, 1))), d0)
+            last = true_divide_p.bind(subtract_p.bind(sl(slice(-1, None)), sl(slice(-2, -1))), dn)
+        else:
+            if uniform:
+                a0, b0, c0 = (true_divide_p.bind(v, dx) for v in (-1.5, 2.0, -0.5))
+                a1, b1, c1 = (true_divide_p.bind(v, dx) for v in (0.5, -2.0, 1.5))
+            else:
+                e1, e2 = getitem(dx, 0), getitem(dx, 1)
+                s = add_p.bind(e1, e2)
+                a0 = negative_p.bind(true_divide_p.bind(add_p.bind(multiply_p.bind(e1, 2.0), e2), multiply_p.bind(e1, s)))
+                b0 = true_divide_p.bind(s, multiply_p.bind(e1, e2))
+                c0 = negative_p.bind(true_divide_p.bind(e1, multiply_p.bind(e2, s)))
+                g1, g2 = getitem(dx, -2), getitem(dx, -1)
+                s = add_p.bind(g1, g2)
+                a1 = true_divide_p.bind(g2, multiply_p.bind(g1, s))
+                b1 = negative_p.bind(true_divide_p.bind(s, multiply_p.bind(g1, g2)))
+                c1 = true_divide_p.bind(add_p.bind(multiply_p.bind(g2, 2.0), g1), multiply_p.bind(g2, s))
+            first = add_p.bind(
+                add_p.bind(multiply_p.bind(a0, sl(slice(0, 1))), multiply_p.bind(b0, sl(slice(1, 2)))),
+                multiply_p.bind(c0, sl(slice(2, 3))),
+            )
+            last = add_p.bind(
+                add_p.bind(multiply_p.bind(a1, sl(slice(-3, -2))), multiply_p.bind(b1, sl(slice(-2, -1)))),
+                multiply_p.bind(c1, sl(slice(-1, None))),
+            )
+        out = concatenate([first, mid, last], ax)
+        outs.append(astype(out, dtype_of(f)))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    """``np.trapezoid``: the trapezoidal rule along ``axis``."""
+    y = _asarray(y)
+    nd = ndim_of(y)
+    axis = one_axis(axis, nd)
+    if x is None:
+        d = dx
+    else:
+        x = _asarray(x)
+        if ndim_of(x) == 1:
+            d = diff(x)
+            d = reshape(d, tuple(shape_of(d)[0] if i == axis else 1 for i in range(nd)))
+        else:
+            d = diff(x, axis=axis)
+    hi = getitem(y, _index_along(axis, nd, slice(1, None)))
+    lo = getitem(y, _index_along(axis, nd, slice(None, -1)))
+    return sum(true_divide_p.bind(multiply_p.bind(d, add_p.bind(hi, lo)), 2.0), axis=axis)
+
+
+def _cumulative(name: str, fn: Any, fill: float, x: Any, axis: Any, dtype: Any, out: Any, include_initial: bool) -> Any:
+    _no_out(name, {"out": out})
+    x = _asarray(x)
+    nd = ndim_of(x)
+    if axis is None:
+        if nd > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` argument is required.")
+        if nd == 0:
+            x = reshape(x, (1,))
+        axis = 0
+    c = fn(x, axis=axis, dtype=dtype)
+    if include_initial:
+        ax = one_axis(axis, ndim_of(c))
+        s = tuple(1 if i == ax else v for i, v in enumerate(shape_of(c)))
+        c = concatenate([zeros_like(c, shape=s) + fill if fill else zeros_like(c, shape=s), c], ax)
+    return c
+
+
+def cumulative_sum(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None, include_initial: bool = False) -> Any:
+    """``np.cumulative_sum`` (the array-API cumsum, with ``include_initial``)."""
+    return _cumulative("cumulative_sum", cumsum, 0.0, x, axis, dtype, out, include_initial)
+
+
+def cumulative_prod(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None, include_initial: bool = False) -> Any:
+    """``np.cumulative_prod`` (with ``include_initial``)."""
+    return _cumulative("cumulative_prod", cumprod, 1.0, x, axis, dtype, out, include_initial)
+
+
+# =========================================================================== pad
+
+
+def _pairs(x: Any, nd: int, as_index: bool = False) -> list:
+    """NumPy's broadcasting of ``pad_width``-like arguments to ``nd`` (before, after) pairs;
+    traced values are split with differentiable indexing."""
+    if x is None:
+        return [(None, None)] * nd
+    if isinstance(x, Tracer):
+        if ndim_of(x) == 0:
+            return [(x, x)] * nd
+        size = 1
+        for v in shape_of(x):
+            size *= v
+        if size == 2 and shape_of(x) != (2, 1) and ndim_of(x) < 3:
+            r = ravel(x)
+            return [(getitem(r, 0), getitem(r, 1))] * nd
+        b = broadcast_to(x, (nd, 2))
+        return [(getitem(b, (i, 0)), getitem(b, (i, 1))) for i in range(nd)]
+    arr = np.array(x)
+    if as_index:
+        arr = np.round(arr).astype(np.intp, copy=False)
+    if arr.ndim < 3:
+        if arr.size == 1:
+            arr = arr.ravel()
+            if as_index and arr[0] < 0:
+                raise ValueError("index can't contain negative values")
+            return [(arr[0], arr[0])] * nd
+        if arr.size == 2 and arr.shape != (2, 1):
+            arr = arr.ravel()
+            if as_index and (arr[0] < 0 or arr[1] < 0):
+                raise ValueError("index can't contain negative values")
+            return [(arr[0], arr[1])] * nd
+    if as_index and arr.size and arr.min() < 0:
+        raise ValueError("index can't contain negative values")
+    return [tuple(r) for r in np.broadcast_to(arr, (nd, 2)).tolist()]
+
+
+def _pad_widths(pad_width: Any, nd: int) -> list:
+    if isinstance(pad_width, dict):
+        seq = [(0, 0)] * nd
+        for ax, w in pad_width.items():
+            if isinstance(w, (int, np.integer)):
+                seq[ax] = (int(w), int(w))
+            elif isinstance(w, tuple) and len(w) == 2 and builtins.all(isinstance(v, (int, np.integer)) for v in w):
+                seq[ax] = (int(w[0]), int(w[1]))
+            else:
+                raise TypeError(f"pad: pad_width[{ax!r}] must be an int or a pair of ints, got {w!r}")
+        pad_width = seq
+    if isinstance(pad_width, Tracer):
+        raise TypeError("pad: pad_width must be integers, not a traced value")
+    pw = np.asarray(pad_width)
+    if pw.dtype.kind != "i":
+        raise TypeError("`pad_width` must be of integral type.")
+    return [(int(a), int(b)) for a, b in _pairs(pw, nd, as_index=True)]
+
+
+def _rearrange(x: Any, fn: Any) -> Any:
+    """``fn`` applied to the positions of ``x``'s elements, then a gather: exact for NumPy
+    functions that only move elements around (pad's edge/wrap/reflect modes, insert, ...)."""
+    xs = shape_of(x)
+    size = 1
+    for v in xs:
+        size *= v
+    labels = fn(np.arange(size, dtype=np.intp).reshape(xs))
+    return getitem(ravel(x), labels)
+
+
+def _block(v: Any, shape: tuple, dt: Any) -> Any:
+    if isinstance(v, Tracer):
+        return broadcast_to(astype(v, dt), shape)
+    return np.full(shape, v, dtype=dt)
+
+
+def _apply_rows(x: Any, m: np.ndarray, ax: int) -> Any:
+    """``m @ x`` along axis ``ax`` (a fixed linear map of that axis)."""
+    xm = moveaxis(x, ax, -1)
+    out = einsum("...j,ij->...i", xm, m.astype(dtype_of(x)))
+    return moveaxis(out, -1, ax)
+
+
+_PAD_KWARGS = {
+    "empty": (),
+    "edge": (),
+    "wrap": (),
+    "constant": ("constant_values",),
+    "linear_ramp": ("end_values",),
+    "maximum": ("stat_length",),
+    "mean": ("stat_length",),
+    "median": ("stat_length",),
+    "minimum": ("stat_length",),
+    "reflect": ("reflect_type",),
+    "symmetric": ("reflect_type",),
+}
+
+
+def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+    """``np.pad`` with every named mode; differentiable in ``array`` and in traced
+    ``constant_values``/``end_values``.  Edge/wrap/even-reflect modes are gathers, odd
+    reflections and ramps linear maps, the statistic modes the differentiable reductions."""
+    if callable(mode):
+        raise TypeError("pad: a callable mode is not supported on traced values; use a named mode")
+    if not _is_tracer(array, *kwargs.values()):
+        return np.pad(array, pad_width, mode, **kwargs)
+    if mode not in _PAD_KWARGS:
+        raise ValueError(f"mode '{mode}' is not supported")
+    bad = set(kwargs) - set(_PAD_KWARGS[mode])
+    if bad:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
+    x = _asarray(array)
+    nd = ndim_of(x)
+    widths = _pad_widths(pad_width, nd)
+    dt = dtype_of(x)
+    if mode in ("constant", "empty"):
+        values = _pairs(kwargs.get("constant_values", 0) if mode == "constant" else 0, nd)
+        for ax, ((b, a), (vb, va)) in enumerate(zip(widths, values)):
+            if not (b or a):
+                continue
+            parts = []
+            s = list(shape_of(x))
+            if b:
+                s[ax] = b
+                parts.append(_block(vb, tuple(s), dt))
+            parts.append(x)
+            if a:
+                s[ax] = a
+                parts.append(_block(va, tuple(s), dt))
+            x = concatenate(parts, ax)
+        return x
+    xs = shape_of(x)
+    if 0 in xs:
+        for ax, w in enumerate(widths):
+            if xs[ax] == 0 and builtins.any(w):
+                raise ValueError(
+                    f"can't extend empty axis {ax} using modes other than 'constant' or 'empty'"
+                )
+        return _rearrange(x, lambda lab: np.pad(lab, widths, "edge"))
+    odd = kwargs.get("reflect_type", "even") == "odd"
+    if mode in ("edge", "wrap") or (mode in ("reflect", "symmetric") and not odd):
+        return _rearrange(x, lambda lab: np.pad(lab, widths, mode))
+    if mode in ("reflect", "symmetric"):
+        for ax, (b, a) in enumerate(widths):
+            if not (b or a):
+                continue
+            n = shape_of(x)[ax]
+            m = np.pad(np.eye(n), ((b, a), (0, 0)), mode, reflect_type="odd")
+            parts = [_apply_rows(x, m[:b], ax)] if b else []
+            parts.append(x)
+            if a:
+                parts.append(_apply_rows(x, m[b + n :], ax))
+            x = concatenate(parts, ax)
+        return x
+    if mode == "linear_ramp":
+        ends = _pairs(kwargs.get("end_values", 0), nd)
+        for ax, ((b, a), (eb, ea)) in enumerate(zip(widths, ends)):
+            if not (b or a):
+                continue
+            n = shape_of(x)[ax]
+            parts = []
+            if b:
+                edge = getitem(x, _index_along(ax, nd, 0))
+                parts.append(linspace(eb, edge, num=b, endpoint=False, dtype=dt, axis=ax))
+            parts.append(x)
+            if a:
+                edge = getitem(x, _index_along(ax, nd, n - 1))
+                ramp = linspace(ea, edge, num=a, endpoint=False, dtype=dt, axis=ax)
+                parts.append(getitem(ramp, _index_along(ax, nd, slice(None, None, -1))))
+            x = concatenate(parts, ax)
+        return x
+    # statistic modes
+    func = {"maximum": max, "minimum": min, "mean": mean, "median": median}[mode]
+    lengths = _pairs(kwargs.get("stat_length"), nd, as_index=True)
+    for ax, ((b, a), (lb, la)) in enumerate(zip(widths, lengths)):
+        if not (b or a):
+            continue
+        n = shape_of(x)[ax]
+        lb = n if lb is None or lb > n else int(lb)
+        la = n if la is None or la > n else int(la)
+        if (lb == 0 or la == 0) and mode in ("maximum", "minimum"):
+            raise ValueError("stat_length of 0 yields no value for padding")
+
+        def stat(lo: int, hi: int, ax: int = ax) -> Any:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = func(getitem(x, _index_along(ax, nd, slice(lo, hi))), axis=ax, keepdims=True)
+            if np.issubdtype(dt, np.integer):
+                r = rint_p.bind(r)
+            return astype(r, dt)
+
+        left = stat(0, lb)
+        right = left if lb == la == n else stat(n - la, n)
+        s = list(shape_of(x))
+        parts = []
+        if b:
+            s[ax] = b
+            parts.append(broadcast_to(left, tuple(s)))
+        parts.append(x)
+        if a:
+            s[ax] = a
+            parts.append(broadcast_to(right, tuple(s)))
+        x = concatenate(parts, ax)
+    return x
+
+
+# =========================================================================== choose / select
+
+
+def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
+    """``np.choose``: ``choices[a[i]][i]`` with broadcasting; differentiable in ``choices``."""
+    _no_out("choose", {"out": out})
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    if isinstance(choices, Tracer) or isinstance(choices, np.ndarray):
+        choices = [getitem(choices, i) for i in range(shape_of(choices)[0])]
+    choices = [_asarray(c) for c in choices]
+    n = len(choices)
+    if n == 0:
+        raise ValueError("choose: at least one choice is needed")
+    idx = _asarray(a)
+    if not np.issubdtype(dtype_of(idx), np.integer):
+        raise TypeError(f"choose: the index array must be of integer type, got {dtype_of(idx)}")
+    if mode == "raise":
+        if not isinstance(idx, Tracer) and idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError("invalid entry in choice array")
+    elif mode == "wrap":
+        idx = remainder_p.bind(idx, n)
+    else:
+        idx = minimum_p.bind(maximum_p.bind(idx, 0), n - 1)
+    shape = np.broadcast_shapes(shape_of(idx), *(shape_of(c) for c in choices))
+    dt = np.result_type(*(dtype_of(c) for c in choices))
+    stacked = stack([broadcast_to(astype(c, dt), shape) for c in choices])
+    ib = expand_dims(broadcast_to(idx, shape), 0)
+    return getitem(_gather(stacked, ib, 0), 0)
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+    """``np.select``: the first true condition picks the choice; differentiable in the
+    choices and ``default``."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(condlist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    conds = [_asarray(c) for c in condlist]
+    for i, c in enumerate(conds):
+        if dtype_of(c) != np.bool_:
+            raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
+    choices = [c if isinstance(c, (int, float, complex)) else _asarray(c) for c in choicelist]
+    dflt = default if isinstance(default, (int, float, complex)) else _asarray(default)
+    try:
+        dt = np.result_type(*(c if isinstance(c, (int, float, complex)) else dtype_of(c) for c in choices + [dflt]))
+    except TypeError as e:
+        raise TypeError(f"Choicelist and default value do not have a common dtype: {e}") from None
+    shape = np.broadcast_shapes(*(shape_of(c) for c in conds), *(np.shape(c) for c in choices + [dflt]))
+    result = dflt
+    for cond, choice in zip(reversed(conds), reversed(choices)):
+        result = where_p.bind(cond, choice, result)
+    result = astype(_asarray(result) if not isinstance(result, Tracer) else result, dt)
+    return broadcast_to(result, shape)
+
+
+# =========================================================================== triangles, diagonals, products
+
+
+def _tri_mask(m: Any, k: int, upper: bool) -> np.ndarray:
+    s = shape_of(m)
+    if upper:
+        return ~np.tri(*s[-2:], k=k - 1, dtype=bool)
+    return np.tri(*s[-2:], k=k, dtype=bool)
+
+
+def tril(m: Any, k: int = 0) -> Any:
+    """``np.tril`` (a ``where`` with a constant mask)."""
+    m = _asarray(m)
+    return where_p.bind(_tri_mask(m, k, False), m, zeros_like(m, shape=()))
+
+
+def triu(m: Any, k: int = 0) -> Any:
+    """``np.triu`` (a ``where`` with a constant mask)."""
+    m = _asarray(m)
+    return where_p.bind(_tri_mask(m, k, True), m, zeros_like(m, shape=()))
+
+
+def diag(v: Any, k: int = 0) -> Any:
+    """``np.diag``: a 1-D ``v`` becomes a matrix with ``v`` on diagonal ``k`` (a scatter);
+    a 2-D ``v`` gives its ``k``-th diagonal (a gather)."""
+    v = _asarray(v)
+    s = shape_of(v)
+    k = operator.index(k)
+    if len(s) == 1:
+        n = s[0] + builtins.abs(k)
+        i = np.arange(s[0])
+        rows, cols = i + builtins.max(-k, 0), i + builtins.max(k, 0)
+        return scatter_add_p.bind(v, idx=(rows, cols), shape=(n, n))
+    if len(s) == 2:
+        return diagonal(v, k)
+    raise ValueError("Input must be 1- or 2-d.")
+
+
+def diagflat(v: Any, k: int = 0) -> Any:
+    """``np.diagflat``."""
+    return diag(ravel(_asarray(v)), k)
+
+
+def kron(a: Any, b: Any) -> Any:
+    """``np.kron`` as an outer product over interleaved axes, then a reshape."""
+    a, b = _asarray(a), _asarray(b)
+    na, nb = ndim_of(a), ndim_of(b)
+    if na == 0 or nb == 0:
+        return multiply_p.bind(a, b)
+    nd = builtins.max(na, nb)
+    sa = (1,) * (nd - na) + shape_of(a)
+    sb = (1,) * (nd - nb) + shape_of(b)
+    a2 = reshape(a, tuple(v for s in sa for v in (s, 1)))
+    b2 = reshape(b, tuple(v for s in sb for v in (1, s)))
+    return reshape(multiply_p.bind(a2, b2), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None) -> Any:
+    """``np.cross`` for 3- (and deprecated 2-) component vectors along any axes."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = _asarray(a), _asarray(b)
+    if ndim_of(a) < 1 or ndim_of(b) < 1:
+        raise ValueError("At least one array has zero dimension")
+    a = moveaxis(a, one_axis(axisa, ndim_of(a)), -1)
+    b = moveaxis(b, one_axis(axisb, ndim_of(b)), -1)
+    da, db = shape_of(a)[-1], shape_of(b)[-1]
+    if da not in (2, 3) or db not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
+    if da == 2 or db == 2:
+        warnings.warn(
+            "Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+            "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    dt = np.promote_types(dtype_of(a), dtype_of(b))
+    a, b = astype(a, dt), astype(b, dt)
+    a0, a1 = getitem(a, (Ellipsis, 0)), getitem(a, (Ellipsis, 1))
+    b0, b1 = getitem(b, (Ellipsis, 0)), getitem(b, (Ellipsis, 1))
+    a2 = getitem(a, (Ellipsis, 2)) if da == 3 else None
+    b2 = getitem(b, (Ellipsis, 2)) if db == 3 else None
+    mul, sub = multiply_p.bind, subtract_p.bind
+    c2 = sub(mul(a0, b1), mul(a1, b0))
+    if da == 2 and db == 2:
+        return c2
+    if da == 2:
+        c0, c1 = mul(a1, b2), negative_p.bind(mul(a0, b2))
+    elif db == 2:
+        c0, c1 = negative_p.bind(mul(a2, b1)), mul(a2, b0)
+    else:
+        c0, c1 = sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2))
+    c0, c1, c2 = broadcast_arrays(c0, c1, c2)
+    cp = stack([c0, c1, c2], axis=-1)
+    return moveaxis(cp, -1, one_axis(axisc, ndim_of(cp)))
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:  # noqa: N803  (NumPy's name)
+    """``np.vander``: columns are powers of ``x`` (sequential products, as NumPy)."""
+    x = _asarray(x)
+    if ndim_of(x) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0]
+    N = n if N is None else operator.index(N)
+    dt = np.promote_types(dtype_of(x), int)
+    cols = []
+    if N > 0:
+        cols.append(np.ones(n, dtype=dt))
+    if N > 1:
+        p = astype(x, dt)
+        cols.append(p)
+        for _ in range(N - 2):
+            p = multiply_p.bind(p, x)
+            cols.append(astype(p, dt))
+    if not increasing:
+        cols = cols[::-1]
+    if not cols:
+        return np.zeros((n, 0), dtype=dt)
+    return stack(cols, axis=1)
+
+
+# =========================================================================== convolution
+
+
+def _flip_last(x: Any) -> Any:
+    return getitem(x, (Ellipsis, slice(None, None, -1)))
+
+
+def _conv_full(a: Any, v: Any) -> Any:
+    # One convolution primitive serves NumPy and SciPy (ops/scipy_signal.py); SciPy's direct
+    # method gives NumPy's values bit for bit in 1-D.
+    from .scipy_signal import convolve_p
+
+    return convolve_p.bind(a, v, mode="full", method="direct")
+
+
+def _conv_args(name: str, a: Any, v: Any, mode: Any) -> tuple[Any, Any]:
+    a, v = _asarray(a), _asarray(v)
+    if ndim_of(a) != 1 or ndim_of(v) != 1:
+        raise ValueError(f"{name}: a and v must be 1-D arrays")
+    if shape_of(a)[0] == 0:
+        raise ValueError("a cannot be empty")
+    if shape_of(v)[0] == 0:
+        raise ValueError("v cannot be empty")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', got {mode!r}")
+    return a, v
+
+
+def convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    """``np.convolve`` (modes full, same, valid); differentiable in both arguments."""
+    a, v = _conv_args("convolve", a, v, mode)
+    full = _conv_full(a, v)
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    hi, lo = builtins.max(n, m), builtins.min(n, m)
+    if mode == "same":
+        start = (lo - 1) // 2
+        return getitem(full, slice(start, start + hi))
+    if mode == "valid":
+        return getitem(full, slice(lo - 1, hi))
+    return full
+
+
+def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
+    """``np.correlate``: ``c[k] = sum_n a[n + k] conj(v[n])`` (modes full, same, valid)."""
+    a, v = _conv_args("correlate", a, v, mode)
+    from .ufuncs_extra import _conj_if_complex
+
+    full = _conv_full(a, _flip_last(_conj_if_complex(v)))
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    hi, lo = builtins.max(n, m), builtins.min(n, m)
+    if mode == "same":
+        start = (m - 1) // 2 if m <= n else n // 2
+        return getitem(full, slice(start, start + hi))
+    if mode == "valid":
+        return getitem(full, slice(lo - 1, hi))
+    return full
+
+
+# =========================================================================== polynomials
+
+
+def _poly_coeffs(p: Any) -> Any:
+    if isinstance(p, np.poly1d):
+        return p.coeffs
+    return _asarray(p)
+
+
+def polyval(p: Any, x: Any) -> Any:
+    """``np.polyval`` by Horner's rule (the same operations as NumPy)."""
+    p = _poly_coeffs(p)
+    x = _asarray(x)
+    y = zeros_like(x)
+    for i in range(shape_of(p)[0]):
+        y = add_p.bind(multiply_p.bind(y, x), getitem(p, i))
+    return y
+
+
+def _poly_pair(a1: Any, a2: Any, op: Any) -> Any:
+    a1 = _poly_coeffs(a1)
+    a2 = _poly_coeffs(a2)
+    a1 = a1 if ndim_of(a1) else reshape(a1, (1,))
+    a2 = a2 if ndim_of(a2) else reshape(a2, (1,))
+    d = shape_of(a2)[0] - shape_of(a1)[0]
+    if d > 0:
+        a1 = concatenate([np.zeros(d, dtype=dtype_of(a1)), a1])
+    elif d < 0:
+        a2 = concatenate([np.zeros(-d, dtype=dtype_of(a2)), a2])
+    return op(a1, a2)
+
+
+def polyadd(a1: Any, a2: Any) -> Any:
+    """``np.polyadd`` (coefficient arrays)."""
+    return _poly_pair(a1, a2, add_p.bind)
+
+
+def polysub(a1: Any, a2: Any) -> Any:
+    """``np.polysub`` (coefficient arrays)."""
+    return _poly_pair(a1, a2, subtract_p.bind)
+
+
+def polymul(a1: Any, a2: Any) -> Any:
+    """``np.polymul``: the convolution of the coefficients."""
+    a1, a2 = _poly_coeffs(a1), _poly_coeffs(a2)
+    a1 = a1 if ndim_of(a1) else reshape(a1, (1,))
+    a2 = a2 if ndim_of(a2) else reshape(a2, (1,))
+    return convolve(a1, a2)
+
+
+def polyder(p: Any, m: int = 1) -> Any:
+    """``np.polyder`` (coefficient arrays)."""
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _poly_coeffs(p)
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        p = multiply_p.bind(getitem(p, slice(None, -1)), np.arange(n, 0, -1))
+    return p
+
+
+def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
+    """``np.polyint`` (coefficient arrays); the constants ``k`` may be traced."""
+    m = operator.index(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    if k is None:
+        k = np.zeros(m, float)
+    k = _asarray(k)
+    if ndim_of(k) == 0:
+        k = reshape(k, (1,))
+    if shape_of(k)[0] == 1 and m > 1:
+        k = broadcast_to(astype(getitem(k, slice(0, 1)), np.result_type(dtype_of(k), float)), (m,))
+    if shape_of(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _poly_coeffs(p)
+    for i in range(m):
+        n = shape_of(p)[0]
+        p = concatenate([true_divide_p.bind(p, np.arange(n, 0, -1)), reshape(getitem(k, i), (1,))])
+    return p
+
+
+# =========================================================================== interp
+
+
+def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None) -> Any:
+    """``np.interp``: piecewise-linear interpolation, differentiable in ``x``, ``xp``,
+    ``fp``, ``left`` and ``right`` (the interval of each ``x`` is held fixed; at a knot the
+    derivative in ``x`` is the slope on its right)."""
+    if not _is_tracer(x, xp, fp, left, right, period):
+        return np.interp(x, xp, fp, left, right, period)
+    x, xp, fp = _asarray(x), _asarray(xp), _asarray(fp)
+    if ndim_of(xp) != 1 or ndim_of(fp) != 1:
+        raise ValueError("interp: xp and fp must be 1-D sequences")
+    if shape_of(xp)[0] != shape_of(fp)[0]:
+        raise ValueError("fp and xp are not of the same length.")
+    if shape_of(xp)[0] == 0:
+        raise ValueError("array of sample points is empty")
+    out_dt = np.complex128 if np.issubdtype(dtype_of(fp), np.complexfloating) else np.float64
+    x, xp, fp = astype(x, np.float64), astype(xp, np.float64), astype(fp, out_dt)
+    if period is not None:
+        pv = period.full_lower() if isinstance(period, Tracer) else period
+        if np.any(np.asarray(pv) == 0):
+            raise ValueError("period must be a non-zero value")
+        period = abs_p.bind(period)
+        left = right = None
+        x = remainder_p.bind(x, period)
+        xp = remainder_p.bind(xp, period)
+        order = argsort(xp)
+        xp, fp = _take(xp, order, 0), _take(fp, order, 0)
+        before = subtract_p.bind(getitem(xp, slice(-1, None)), period)
+        xp = concatenate([before, xp, add_p.bind(getitem(xp, slice(0, 1)), period)])
+        fp = concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))])
+    n = shape_of(xp)[0]
+    lval = getitem(fp, 0) if left is None else astype(_asarray(left), out_dt)
+    rval = getitem(fp, -1) if right is None else astype(_asarray(right), out_dt)
+    x_last = getitem(xp, -1)
+    if n == 1:
+        res = where_p.bind(less(x, x_last), lval, where_p.bind(greater(x, x_last), rval, getitem(fp, 0)))
+    else:
+        j = subtract_p.bind(searchsorted_p.bind(xp, x, side="right"), 1)
+        jc = minimum_p.bind(maximum_p.bind(j, 0), n - 2)
+        jn = add_p.bind(jc, 1)
+        xa, xb = _take(xp, jc, 0), _take(xp, jn, 0)
+        fa, fb = _take(fp, jc, 0), _take(fp, jn, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = true_divide_p.bind(subtract_p.bind(fb, fa), subtract_p.bind(xb, xa))
+            res = add_p.bind(multiply_p.bind(slope, subtract_p.bind(x, xa)), fa)
+            alt = add_p.bind(multiply_p.bind(slope, subtract_p.bind(x, xb)), fb)
+        res = where_p.bind(isnan(res), alt, res)
+        res = where_p.bind(logical_and(isnan(res), equal(fa, fb)), fa, res)
+        nonfinite = logical_or_(isnan(slope), isinf(slope))
+        res = where_p.bind(logical_and(equal(x, xa), nonfinite), fa, res)
+        res = where_p.bind(greater_equal(j, n - 1), getitem(fp, -1), res)
+        res = where_p.bind(greater(x, x_last), rval, res)
+        res = where_p.bind(less(j, 0), lval, res)
+    return where_p.bind(isnan(x), x, res) if out_dt == np.float64 else res
+
+
+# =========================================================================== constructors
+
+
+def linspace(
+    start: Any,
+    stop: Any,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+    *,
+    device: Any = None,
+) -> Any:
+    """``np.linspace``, differentiable in ``start`` and ``stop`` (NumPy's arithmetic)."""
+    if not _is_tracer(start, stop):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    dt = np.result_type(*(v if isinstance(v, (int, float, complex)) else dtype_of(v) for v in (start, stop)))
+    if not np.issubdtype(dt, np.inexact):
+        dt = np.dtype(np.float64)
+    start, stop = astype(_asarray(start), dt), astype(_asarray(stop), dt)
+    delta = subtract_p.bind(stop, start)
+    y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * ndim_of(delta))
+    if div > 0:
+        step = true_divide_p.bind(delta, float(div))
+        sv = step.full_lower() if isinstance(step, Tracer) else step
+        if np.any(np.asarray(sv) == 0):
+            y = multiply_p.bind(y / div, delta)
+        else:
+            y = multiply_p.bind(y, step)
+    else:
+        step = math.nan
+        y = multiply_p.bind(y, delta)
+    y = add_p.bind(y, start)
+    if endpoint and num > 1:
+        last = expand_dims(broadcast_to(stop, shape_of(y)[1:]), 0)
+        y = concatenate([getitem(y, slice(None, -1)), last], 0)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        if np.issubdtype(np.dtype(dtype), np.integer):
+            y = floor_p.bind(y)
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def logspace(
+    start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0, dtype: Any = None, axis: int = 0
+) -> Any:
+    """``np.logspace``: ``base ** linspace(start, stop)``, differentiable in all three."""
+    if not _is_tracer(start, stop, base):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    if not isinstance(base, (int, float)) and ndim_of(base):
+        nd = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
+        start, stop, base = (reshape(_asarray(v), (1,) * (nd - ndim_of(v)) + shape_of(v)) for v in (start, stop, base))
+        base = expand_dims(base, axis)
+    y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
+    out = power_p.bind(base, y)
+    return out if dtype is None else astype(out, dtype)
+
+
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0) -> Any:
+    """``np.geomspace`` (real values), differentiable in ``start`` and ``stop``."""
+    if not _is_tracer(start, stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    start, stop = _asarray(start), _asarray(stop)
+    for v in (start, stop):
+        if np.issubdtype(dtype_of(v), np.complexfloating):
+            raise TypeError("geomspace: complex start/stop are not supported on traced values")
+    lo = [v.full_lower() if isinstance(v, Tracer) else v for v in (start, stop)]
+    if np.any(np.asarray(lo[0]) == 0) or np.any(np.asarray(lo[1]) == 0):
+        raise ValueError("Geometric sequence cannot include zero")
+    dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.zeros((), dtype))
+    start, stop = astype(start, dt), astype(stop, dt)
+    sgn = sign_p.bind(start)
+    start = true_divide_p.bind(start, sgn)
+    stop = true_divide_p.bind(stop, sgn)
+    res = logspace(log10_p.bind(start), log10_p.bind(stop), num=num, endpoint=endpoint, base=10.0, dtype=dt)
+    bshape = shape_of(res)[1:]
+    if num > 0:
+        parts = [expand_dims(broadcast_to(start, bshape), 0)]
+        if num > 1 and endpoint:
+            parts += [getitem(res, slice(1, -1)), expand_dims(broadcast_to(stop, bshape), 0)]
+        else:
+            parts.append(getitem(res, slice(1, None)))
+        res = concatenate(parts, 0)
+    res = multiply_p.bind(res, sgn)
+    if axis != 0:
+        res = moveaxis(res, 0, axis)
+    return res if dtype is None else astype(res, dtype)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", **kw: Any) -> Any:
+    """``np.full``, differentiable in a traced ``fill_value``."""
+    if not isinstance(fill_value, Tracer):
+        return np.full(shape, fill_value, dtype=dtype, order=order, **kw)
+    shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(s) for s in shape)
+    v = fill_value if dtype is None else astype(fill_value, dtype)
+    return broadcast_to(v, shape)
+
+
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> Any:
+    """``np.meshgrid`` (reshapes and broadcasts, so differentiable)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    if not _is_tracer(*xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    nd = len(xi)
+    s0 = (1,) * nd
+    out = [reshape(_asarray(x), s0[:i] + (-1,) + s0[i + 1 :]) for i, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        out[0] = reshape(out[0], (1, -1) + s0[2:])
+        out[1] = reshape(out[1], (-1, 1) + s0[2:])
+    if not sparse:
+        out = broadcast_arrays(*out)
+    return tuple(out)
+
+
+# =========================================================================== miscellaneous
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+    """``np.nan_to_num``: replaced entries get zero derivative (real arrays)."""
+    x = _asarray(x)
+    dt = dtype_of(x)
+    if not np.issubdtype(dt, np.inexact):
+        return x
+    if np.issubdtype(dt, np.complexfloating):
+        from .. import numpy as wnp
+
+        re = nan_to_num(wnp.real(x), nan=nan, posinf=posinf, neginf=neginf)
+        im = nan_to_num(wnp.imag(x), nan=nan, posinf=posinf, neginf=neginf)
+        return add_p.bind(re, multiply_p.bind(im, 1j))
+    info = np.finfo(dt)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    y = where_p.bind(isnan(x), astype(_asarray(nan), dt), x)
+    y = where_p.bind(isposinf(x), astype(_asarray(posinf), dt), y)
+    return where_p.bind(isneginf(x), astype(_asarray(neginf), dt), y)
+
+
+def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * math.pi) -> Any:
+    """``np.unwrap``: ``p`` plus a piecewise-constant correction (derivative 1 in ``p``)."""
+    p = _asarray(p)
+    nd = ndim_of(p)
+    axis = one_axis(axis, nd)
+    ps = stop_gradient(p)
+    dd = diff(ps, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dt = np.result_type(dtype_of(dd), period)
+    if np.issubdtype(dt, np.integer):
+        high, rem = builtins.divmod(period, 2)
+        ambiguous = rem == 0
+    else:
+        high, ambiguous = period / 2, True
+    low = -high
+    ddmod = add_p.bind(remainder_p.bind(subtract_p.bind(dd, low), period), low)
+    if ambiguous:
+        ddmod = where_p.bind(logical_and(equal(ddmod, low), greater(dd, 0)), astype(_asarray(high), dtype_of(ddmod)), ddmod)
+    corr = subtract_p.bind(ddmod, dd)
+    corr = where_p.bind(less(abs_p.bind(dd), discont), zeros_like(corr, shape=()), corr)
+    p = astype(p, dt)
+    head = getitem(p, _index_along(axis, nd, slice(0, 1)))
+    tail = add_p.bind(getitem(p, _index_along(axis, nd, slice(1, None))), astype(cumsum(corr, axis=axis), dt))
+    return concatenate([head, tail], axis)
+
+
+def append(arr: Any, values: Any, axis: int | None = None) -> Any:
+    """``np.append``."""
+    arr, values = _asarray(arr), _asarray(values)
+    if axis is None:
+        if ndim_of(arr) != 1:
+            arr = ravel(arr)
+        values = ravel(values)
+        axis = ndim_of(arr) - 1
+    return concatenate([arr, values], axis=axis)
+
+
+def delete(arr: Any, obj: Any, axis: int | None = None) -> Any:
+    """``np.delete`` (a gather of the kept elements)."""
+    if isinstance(obj, Tracer):
+        raise TypeError("delete: obj must be concrete indices, not a traced value")
+    return _rearrange(_asarray(arr), lambda lab: np.delete(lab, obj, axis))
+
+
+def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
+    """``np.insert``: a gather from ``arr`` and ``values`` (both differentiable)."""
+    if isinstance(obj, Tracer):
+        raise TypeError("insert: obj must be concrete indices, not a traced value")
+    arr, values = _asarray(arr), _asarray(values)
+    na = 1
+    for v in shape_of(arr):
+        na *= v
+    nv = 1
+    for v in shape_of(values):
+        nv *= v
+    lab_a = np.arange(na, dtype=np.intp).reshape(shape_of(arr))
+    lab_v = np.arange(na, na + nv, dtype=np.intp).reshape(shape_of(values))
+    labels = np.insert(lab_a, obj, lab_v, axis)
+    src = concatenate([ravel(arr), astype(ravel(values), dtype_of(arr))])
+    return getitem(src, labels)
+
+
+def extract(condition: Any, arr: Any) -> Any:
+    """``np.extract``: ``ravel(arr)[ravel(condition) != 0]``."""
+    cond = _asarray(condition)
+    if isinstance(cond, Tracer):
+        cond = cond.full_lower()
+    return getitem(ravel(_asarray(arr)), np.ravel(cond) != 0)
+
+
+def compress(condition: Any, a: Any, axis: int | None = None, out: Any = None) -> Any:
+    """``np.compress``: the slices along ``axis`` where ``condition`` is true."""
+    _no_out("compress", {"out": out})
+    cond = condition.full_lower() if isinstance(condition, Tracer) else np.asarray(condition)
+    if np.ndim(cond) != 1:
+        raise ValueError("condition must be a 1-d array")
+    a = _asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = one_axis(axis, ndim_of(a))
+    idx = np.nonzero(cond)[0]
+    if idx.size and idx[-1] >= shape_of(a)[axis]:
+        raise IndexError(f"index {idx[-1]} is out of bounds for axis {axis} with size {shape_of(a)[axis]}")
+    return getitem(a, _index_along(axis, ndim_of(a), idx))
+
+
+def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: Any) -> Any:
+    """``np.piecewise``: each function is applied to the entries its condition selects (a
+    differentiable scatter; inside ``vmap``, where conditions are traced, a ``where``)."""
+    x = _asarray(x)
+    n2 = len(funclist)
+    if np.isscalar(condlist) or isinstance(condlist, Tracer) and ndim_of(condlist) == ndim_of(x) and ndim_of(x) != 0 or (
+        not isinstance(condlist, Tracer) and not isinstance(condlist[0], (list, np.ndarray, Tracer)) and ndim_of(x) != 0
+    ):
+        condlist = [condlist]
+    conds = [c if isinstance(c, Tracer) else np.asarray(c, dtype=bool) for c in condlist]
+    if len(conds) == n2 - 1:
+        from .reduce import any_
+
+        other = logical_not(any_(stack(conds) if _is_tracer(*conds) else np.stack(conds), axis=0))
+        conds.append(other)
+    elif len(conds) != n2:
+        raise ValueError(f"with {len(conds)} condition(s), either {len(conds)} or {len(conds) + 1} functions are expected")
+    from .indexing import at
+
+    y = zeros_like(x)
+    for cond, func in zip(conds, funclist):
+        if isinstance(cond, Tracer):
+            val = func(x, *args, **kw) if callable(func) else func
+            y = where_p.bind(cond, astype(_asarray(val), dtype_of(y)) if not isinstance(val, Tracer) else val, y)
+            continue
+        cond = np.broadcast_to(cond, shape_of(x))
+        if callable(func):
+            vals = getitem(x, cond)
+            if shape_of(vals)[0] == 0:
+                continue
+            val = func(vals, *args, **kw)
+        else:
+            val = func
+        y = at(y)[cond].set(astype(_asarray(val), dtype_of(y)) if not isinstance(val, Tracer) else val)
+    return y
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
+    """``np.bincount``: differentiable in ``weights`` (a scatter-add)."""
+    if isinstance(x, Tracer):
+        raise TypeError("bincount: the integer array x must be concrete, not traced")
+    x = np.asarray(x)
+    if weights is None or not isinstance(weights, Tracer):
+        return np.bincount(x, weights, minlength)
+    if x.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    if shape_of(weights) != x.shape:
+        raise ValueError("The weights and list don't have the same length.")
+    if x.size and x.min() < 0:
+        raise ValueError("'list' argument must have no negative elements")
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, operator.index(minlength))
+    w = weights if _is_inexact(weights) else astype(weights, np.float64)
+    return scatter_add_p.bind(w, idx=(x,), shape=(n,))
+
+
+def cov(
+    m: Any,
+    y: Any = None,
+    rowvar: bool = True,
+    bias: bool = False,
+    ddof: int | None = None,
+    fweights: Any = None,
+    aweights: Any = None,
+    *,
+    dtype: Any = None,
+) -> Any:
+    """``np.cov`` (with frequency and analytic weights as constants)."""
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = _asarray(m)
+    if ndim_of(m) > 2:
+        raise ValueError("m has more than 2 dimensions")
+    if dtype is None:
+        dtype = np.result_type(dtype_of(m), np.float64) if y is None else np.result_type(dtype_of(m), dtype_of(y), np.float64)
+    X = astype(m if ndim_of(m) == 2 else reshape(m, (1, -1)), dtype)
+    if not rowvar and shape_of(X)[0] != 1:
+        X = transpose(X)
+    if shape_of(X)[0] == 0:
+        return np.array([]).reshape(0, 0)
+    if y is not None:
+        y = _asarray(y)
+        if ndim_of(y) > 2:
+            raise ValueError("y has more than 2 dimensions")
+        Y = astype(y if ndim_of(y) == 2 else reshape(y, (1, -1)), dtype)
+        if not rowvar and shape_of(Y)[0] != 1:
+            Y = transpose(Y)
+        X = concatenate([X, Y], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        fw = np.asarray(fweights, dtype=float)
+        if not np.all(fw == np.around(fw)):
+            raise TypeError("fweights must be integer")
+        if fw.ndim > 1:
+            raise RuntimeError("cannot handle multidimensional fweights")
+        if fw.shape[0] != shape_of(X)[1]:
+            raise RuntimeError("incompatible numbers of samples and fweights")
+        if np.any(fw < 0):
+            raise ValueError("fweights cannot be negative")
+        w = fw
+    aw = None
+    if aweights is not None:
+        aw = np.asarray(aweights, dtype=float)
+        if aw.ndim > 1:
+            raise RuntimeError("cannot handle multidimensional aweights")
+        if aw.shape[0] != shape_of(X)[1]:
+            raise RuntimeError("incompatible numbers of samples and aweights")
+        if np.any(aw < 0):
+            raise ValueError("aweights cannot be negative")
+        w = aw if w is None else w * aw
+    if w is None:
+        avg = mean(X, axis=1)
+        fact = shape_of(X)[1] - ddof
+    else:
+        w_sum = float(w.sum())
+        avg = true_divide_p.bind(sum(multiply_p.bind(X, w.astype(dtype)), axis=1), w_sum)
+        if ddof == 0:
+            fact = w_sum
+        elif aw is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * float((w * aw).sum()) / w_sum
+    if fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    X = subtract_p.bind(X, expand_dims(avg, 1))
+    XT = transpose(X) if w is None else transpose(multiply_p.bind(X, w.astype(dtype)))
+    from .ufuncs_extra import _conj_if_complex
+
+    c = einsum("ij,jk->ik", X, _conj_if_complex(XT))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = multiply_p.bind(c, np.true_divide(1, fact))
+    s = shape_of(c)
+    return reshape(c, tuple(v for v in s if v != 1))
+
+
+def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
+    """``np.corrcoef``: ``cov`` scaled by the standard deviations (clipped to [-1, 1])."""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if ndim_of(c) == 0:
+        return true_divide_p.bind(c, c)
+    d = diagonal(c)
+    sd = sqrt_p.bind(d)
+    c = true_divide_p.bind(c, expand_dims(sd, 1))
+    c = true_divide_p.bind(c, expand_dims(sd, 0))
+    if np.issubdtype(dtype_of(c), np.complexfloating):
+        return c
+    return minimum_p.bind(maximum_p.bind(c, -1.0), 1.0)
+
+
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """``np.rollaxis``."""
+    nd = ndim_of(a)
+    axis = one_axis(axis, nd)
+    msg = "'%s' arg requires %d <= %s < %d, but %d was passed in"
+    if not (-nd <= start <= nd):
+        raise np.exceptions.AxisError(msg % ("start", -nd, "start", nd + 1, start))
+    if start < 0:
+        start += nd
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = [i for i in range(nd) if i != axis]
+    order.insert(start, axis)
+    return transpose(a, order)
+
+
+def dstack(tup: Sequence[Any]) -> Any:
+    """``np.dstack``."""
+    from .shape import atleast_3d
+
+    arrs = [atleast_3d(_asarray(a)) for a in tup]
+    return concatenate(arrs, axis=2)
+
+
+def concat(arrays: Sequence[Any], /, *, axis: int | None = 0, **kw: Any) -> Any:
+    """``np.concat`` (the array-API name of concatenate)."""
+    return concatenate(arrays, axis=axis, **kw)
+
+
+def permute_dims(a: Any, /, axes: Any = None) -> Any:
+    """``np.permute_dims`` (the array-API name of transpose)."""
+    return transpose(a, axes)
+
+
+def matrix_transpose(x: Any, /) -> Any:
+    """``np.matrix_transpose``: swap the last two axes."""
+    if ndim_of(x) < 2:
+        raise ValueError(f"Input array must be at least 2-dimensional, but it is {ndim_of(x)}")
+    from .shape import swapaxes
+
+    return swapaxes(x, -1, -2)
+
+
+def unstack(x: Any, /, *, axis: int = 0) -> tuple:
+    """``np.unstack``: the slices along ``axis``."""
+    nd = ndim_of(x)
+    if nd == 0:
+        raise ValueError("Input array must be at least 1-d.")
+    axis = one_axis(axis, nd)
+    return tuple(getitem(x, _index_along(axis, nd, i)) for i in range(shape_of(x)[axis]))
+
+
+isin_p = _nondiff(
+    "isin",
+    lambda element, test_elements, invert, kind: np.isin(element, test_elements, invert=invert, kind=kind),
+)
+
+
+def _isin_batch(vals: list, b: list, size: int, **params: Any) -> Any:
+    if not b[1]:
+        return isin_p.bind(*vals, **params)
+    return _loop_rule(isin_p, vals, b, size, params)
+
+
+isin_p.batch = _isin_batch
+
+
+def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *, kind: Any = None) -> Any:
+    """``np.isin`` (boolean result, not differentiated)."""
+    return isin_p.bind(element, test_elements, invert=bool(invert), kind=kind)

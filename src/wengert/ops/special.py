@@ -107,7 +107,7 @@ def _ew_params(name: str, impl: Callable, *partials: Callable | None) -> Primiti
     return p
 
 
-def _safe(cond: Any, x: Any, fill: float) -> Any:
+def _fill_where(cond: Any, x: Any, fill: float) -> Any:
     """``x`` with ``fill`` where ``cond`` holds, so that a branch masked by ``where`` never
     produces inf/nan (whose zero cotangent would turn into nan)."""
     return where(cond, fill, x)
@@ -174,11 +174,11 @@ log_expit_p = _ew("log_expit", _sc.log_expit, lambda ans, x: expit_p.bind(-x))
 
 def _xlogy_dy(ans: Any, x: Any, y: Any) -> Any:
     # x / y, defined as 0 where x == 0 (also at y == 0, where JAX gives nan).
-    return x / _safe(equal(x, 0), y, 1.0)
+    return x / _fill_where(equal(x, 0), y, 1.0)
 
 
 def _xlog1py_dy(ans: Any, x: Any, y: Any) -> Any:
-    return x / (1.0 + _safe(equal(x, 0), y, 0.0))
+    return x / (1.0 + _fill_where(equal(x, 0), y, 0.0))
 
 
 # d/dx is log(y) (as in JAX), also where x == 0.
@@ -188,7 +188,7 @@ xlog1py_p = _ew("xlog1py", _sc.xlog1py, lambda ans, x, y: log1p_p.bind(y), _xlog
 
 def _entr_d(ans: Any, x: Any) -> Any:
     neg = less(x, 0)
-    return where(neg, 0.0, -(log_p.bind(_safe(neg, x, 1.0)) + 1.0))
+    return where(neg, 0.0, -(log_p.bind(_fill_where(neg, x, 1.0)) + 1.0))
 
 
 entr_p = _ew("entr", _sc.entr, _entr_d)
@@ -201,13 +201,13 @@ def _rel_entr_mask(x: Any, y: Any) -> Any:
 def _rel_entr_dx(ans: Any, x: Any, y: Any) -> Any:
     # Inside the domain log(x/y) + 1; zero on the boundary x == 0 and outside (as JAX).
     ok = _rel_entr_mask(x, y)
-    xs, ys = _safe(ok, x, 1.0), _safe(ok, y, 1.0)
+    xs, ys = where(ok, x, 1.0), where(ok, y, 1.0)
     return where(ok, log_p.bind(xs) - log_p.bind(ys) + 1.0, 0.0)
 
 
 def _rel_entr_dy(ans: Any, x: Any, y: Any) -> Any:
     ok = _rel_entr_mask(x, y)
-    return where(ok, -(x / _safe(ok, y, 1.0)), 0.0)
+    return where(ok, -(x / where(ok, y, 1.0)), 0.0)
 
 
 rel_entr_p = _ew("rel_entr", _sc.rel_entr, _rel_entr_dx, _rel_entr_dy)
@@ -215,14 +215,14 @@ rel_entr_p = _ew("rel_entr", _sc.rel_entr, _rel_entr_dx, _rel_entr_dy)
 
 def _kl_div_dx(ans: Any, x: Any, y: Any) -> Any:
     ok = _rel_entr_mask(x, y)
-    return where(ok, log_p.bind(_safe(ok, x, 1.0)) - log_p.bind(_safe(ok, y, 1.0)), 0.0)
+    return where(ok, log_p.bind(where(ok, x, 1.0)) - log_p.bind(where(ok, y, 1.0)), 0.0)
 
 
 def _kl_div_dy(ans: Any, x: Any, y: Any) -> Any:
     # 1 - x/y inside the domain; kl_div(0, y) = y for y >= 0
     ok = _rel_entr_mask(x, y)
     edge = logical_and(equal(x, 0), less_equal(0, y))
-    return where(ok, 1.0 - x / _safe(ok, y, 1.0), where(edge, 1.0, 0.0))
+    return where(ok, 1.0 - x / where(ok, y, 1.0), where(edge, 1.0, 0.0))
 
 
 kl_div_p = _ew("kl_div", _sc.kl_div, _kl_div_dx, _kl_div_dy)
@@ -230,28 +230,22 @@ kl_div_p = _ew("kl_div", _sc.kl_div, _kl_div_dx, _kl_div_dy)
 # --------------------------------------------------------------------------- Bessel functions
 
 
-def _over_x(f: Any, x: Any, at_zero: float) -> Any:
-    """f(x) / x with the limit ``at_zero`` at x == 0 (f(0) == 0)."""
-    z = equal(x, 0)
-    return where(z, at_zero, f / _safe(z, x, 1.0))
-
-
 def _i1_d(ans: Any, x: Any) -> Any:
     z = equal(x, 0)
-    xs = _safe(z, x, 1.0)
+    xs = _fill_where(z, x, 1.0)
     return where(z, 0.5, i0_p.bind(xs) - i1_p.bind(xs) / xs)
 
 
 def _i1e_d(ans: Any, x: Any) -> Any:
     z = equal(x, 0)
-    xs = _safe(z, x, 1.0)
+    xs = _fill_where(z, x, 1.0)
     e = i1e_p.bind(xs)
     return where(z, 0.5, i0e_p.bind(xs) - e / xs - sign_p.bind(xs) * e)
 
 
 def _j1_d(ans: Any, x: Any) -> Any:
     z = equal(x, 0)
-    xs = _safe(z, x, 1.0)
+    xs = _fill_where(z, x, 1.0)
     return where(z, 0.5, j0_p.bind(xs) - j1_p.bind(xs) / xs)
 
 
