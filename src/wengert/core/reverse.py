@@ -141,13 +141,14 @@ def set_add_primitive(p: Primitive) -> None:
 
 
 def backward(
-    tape: list, out_idx: int | Sequence[int], ct: Any | Sequence[Any], free: bool = False
+    tape: list, out_idx: int | Sequence[int], ct: Any | Sequence[Any], free: bool = False, keep: bool = False
 ) -> list:
     """Propagate cotangents from ``out_idx`` (one index or several) down the tape.
 
     Returns the list of accumulated cotangents per slot (``None`` where no gradient flowed).
     With ``free=True`` each record is dropped as soon as it is used, so the residuals of a
-    single-use tape are released during the pass.
+    single-use tape are released during the pass.  Cotangents of intermediate slots are
+    dropped once propagated unless ``keep=True`` (for evaluation-trace tables).
     """
     if isinstance(out_idx, int):
         top = out_idx
@@ -167,7 +168,8 @@ def backward(
             ct = cts[i]
             if ct is None:
                 continue
-            cts[i] = None
+            if not keep:
+                cts[i] = None
             if free:
                 tape[i] = None
             prim, args, ans, params, parents = node
@@ -191,8 +193,9 @@ def backward(
             group = cts[i - n + 1 : i + 1]
             if all(c is None for c in group):
                 continue
-            for j in range(i - n + 1, i + 1):
-                cts[j] = None
+            if not keep:
+                for j in range(i - n + 1, i + 1):
+                    cts[j] = None
             if free:
                 tape[i] = None
             _apply_vjp_all(

@@ -9,8 +9,8 @@ See docs/numeric.md.
 """
 
 from ._points import ComplexStepError
-from .check import check_grads
 from .api import derivative, directional, gradient, hessian, jacobian
+from .check import check_grads
 from .finite_diff import default_step, fd_weights, stencil
 from .richardson import Estimate
 

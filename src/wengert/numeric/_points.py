@@ -70,11 +70,11 @@ class Space:
             off += k
         return tree_unflatten(self.td, out)
 
-    def unflatten_batch(self, V: np.ndarray) -> Any:
+    def unflatten_batch(self, vs: np.ndarray) -> Any:
         out, off = [], 0
-        b = V.shape[0]
+        b = vs.shape[0]
         for s, k in zip(self.shapes, self.sizes):
-            out.append(V[:, off : off + k].reshape((b,) + s))
+            out.append(vs[:, off : off + k].reshape((b,) + s))
             off += k
         return tree_unflatten(self.td, out)
 
@@ -187,10 +187,10 @@ class Evaluator:
         self.out = OutSpec(y, self.what)
         return self.out.flatten(y)
 
-    def rows(self, X: np.ndarray) -> np.ndarray:
-        """``f`` at every row of ``X`` (shape ``(K, N)``): a ``(K, M)`` matrix."""
+    def rows(self, pts: np.ndarray) -> np.ndarray:
+        """``f`` at every row of ``pts`` (shape ``(K, N)``): a ``(K, M)`` matrix."""
         assert self.out is not None
-        K = X.shape[0]
+        K = pts.shape[0]
         M = self.out.size
         if K == 0:
             return np.zeros((0, M))
@@ -198,13 +198,13 @@ class Evaluator:
             step = self.batch_size or K
             parts = []
             for k0 in range(0, K, step):
-                chunk = X[k0 : k0 + step]
+                chunk = pts[k0 : k0 + step]
                 y = self._call(self.space.unflatten_batch(chunk))
                 parts.append(self.out.flatten(y, chunk.shape[0]))
             return np.concatenate(parts, axis=0)
         res = None
         for k in range(K):
-            y = self.out.flatten(self._call(self.space.unflatten(X[k])))
+            y = self.out.flatten(self._call(self.space.unflatten(pts[k])))
             if res is None:
                 res = np.empty((K, y.size), dtype=np.result_type(y.dtype, self.out.dtype))
             if y.size != M:

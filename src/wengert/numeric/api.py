@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tree import tree_flatten, tree_unflatten
 from . import complex_step as _cs
+from ._points import Evaluator, Space
 from .finite_diff import (
     RATIO,
     candidate_taus,
@@ -24,10 +25,9 @@ from .finite_diff import (
     default_step,
     fd_problems,
     product_stencil,
-    step_factor,
     stencil,
+    step_factor,
 )
-from ._points import Evaluator, Space
 from .richardson import Estimate
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "directional"]
@@ -54,13 +54,13 @@ def _steps_per_coord(space: Space, step: Any, what: str) -> np.ndarray:
     return h
 
 
-def _blocks(out_spec: Any, space: Space, J: np.ndarray) -> Any:
+def _blocks(out_spec: Any, space: Space, mat: np.ndarray) -> Any:
     """A flat (M, N) matrix as nested pytree blocks: output structure outside, x inside."""
     rows, r0 = [], 0
     for so, mo in zip(out_spec.shapes, out_spec.sizes):
         per, c0 = [], 0
         for si, ni in zip(space.shapes, space.sizes):
-            per.append(J[r0 : r0 + mo, c0 : c0 + ni].reshape(so + si))
+            per.append(mat[r0 : r0 + mo, c0 : c0 + ni].reshape(so + si))
             c0 += ni
         rows.append(tree_unflatten(space.td, per))
         r0 += mo
@@ -97,19 +97,19 @@ def jacobian(
     _check_common(what, method, order, richardson)
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
-    F0 = ev.at_x()
+    f0 = ev.at_x()
     M, N = ev.out.size, space.size
     if method == "complex":
-        val, err, hs = _cs.partials(ev, F0, step)
+        val, err, hs = _cs.partials(ev, f0, step)
     else:
-        val, err, hs = partials_fd(ev, F0, 1, method, order, step, richardson)
-    J = val.T.astype(_result_dtype(ev), copy=False)  # (M, N)
+        val, err, hs = partials_fd(ev, f0, 1, method, order, step, richardson)
+    jac = val.T.astype(_result_dtype(ev), copy=False)  # (M, N)
     E = err.T
     Hs = np.broadcast_to(hs[:, None], (N, M)).T
-    return Estimate(_blocks(ev.out, space, J), _blocks(ev.out, space, E), _blocks(ev.out, space, Hs), method, order, 1)
+    return Estimate(_blocks(ev.out, space, jac), _blocks(ev.out, space, E), _blocks(ev.out, space, Hs), method, order, 1)
 
 
-def partials_fd(ev: Evaluator, F0: np.ndarray, n: int, method: str, order: int, step: Any, richardson: int) -> tuple:
+def partials_fd(ev: Evaluator, f0: np.ndarray, n: int, method: str, order: int, step: Any, richardson: int) -> tuple:
     """``n``-th partial derivatives along every coordinate: values (N, M), errors, steps."""
     space = ev.space
     st = stencil(n, order, method)
@@ -129,7 +129,7 @@ def partials_fd(ev: Evaluator, F0: np.ndarray, n: int, method: str, order: int, 
         X[np.arange(len(s)), g] += offs[a] * taus[s, g] * H[g]
         return X
 
-    val, err, idx = fd_problems(ev, F0, st, richardson, adaptive, valid, build, taus[:, :, None])
+    val, err, idx = fd_problems(ev, f0, st, richardson, adaptive, valid, build, taus[:, :, None])
     hn = (H**n)[:, None]
     chosen = np.take_along_axis(taus, idx.T, 0).T * H[:, None]  # (N, M)
     return val / hn, err / hn, chosen
@@ -151,12 +151,12 @@ def gradient(
     _check_common(what, method, order, richardson)
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
-    F0 = ev.at_x()
+    f0 = ev.at_x()
     ev.scalar_output(what)
     if method == "complex":
-        val, err, hs = _cs.partials(ev, F0, step)
+        val, err, hs = _cs.partials(ev, f0, step)
     else:
-        val, err, hs = partials_fd(ev, F0, 1, method, order, step, richardson)
+        val, err, hs = partials_fd(ev, f0, 1, method, order, step, richardson)
     g = val[:, 0].astype(_result_dtype(ev), copy=False)
     return Estimate(space.unflatten(g), space.unflatten(err[:, 0]), space.unflatten(hs[:, 0]), method, order, 1)
 
@@ -165,7 +165,7 @@ def gradient(
 
 
 def _direction_fd(
-    ev: Evaluator, F0: np.ndarray, u: np.ndarray, n: int, method: str, order: int, richardson: int, scale: np.ndarray | None
+    ev: Evaluator, f0: np.ndarray, u: np.ndarray, n: int, method: str, order: int, richardson: int, scale: np.ndarray | None
 ) -> tuple:
     """n-th derivative of t -> f(x + t u) at 0 with unit base step (u carries the scale).
 
@@ -174,7 +174,6 @@ def _direction_fd(
     elementwise function), so the points move every coordinate by its own multiple.
     """
     st = stencil(n, order, method)
-    M = ev.out.size
     x = ev.space.x
     adaptive = scale is not None
     taus, valid = candidate_taus(richardson + 1, scale)  # (S, 1) or (S, M)
@@ -188,7 +187,7 @@ def _direction_fd(
         return x[None, :] + t * u[None, :]
 
     tdiv = taus[:, None, :] if per_elem else taus[:, :, None]
-    val, err, idx = fd_problems(ev, F0, st, richardson, adaptive, valid, build, tdiv)
+    val, err, idx = fd_problems(ev, f0, st, richardson, adaptive, valid, build, tdiv)
     if per_elem:
         chosen = np.take_along_axis(taus, idx, 0)[0]
     else:
@@ -222,13 +221,14 @@ def directional(
     vl, vtd = tree_flatten(v)
     if vtd != space.td:
         raise ValueError(f"{what}: v must have the structure of x ({space.td!r}), got {vtd!r}")
-    vv = np.concatenate([np.broadcast_to(np.asarray(a, dtype=space.dtype), s).ravel() for a, s in zip(vl, space.shapes)]) if vl else np.zeros(0)
+    parts = [np.broadcast_to(np.asarray(a, dtype=space.dtype), s).ravel() for a, s in zip(vl, space.shapes)]
+    vv = np.concatenate(parts) if parts else np.zeros(0)
     ev = Evaluator(f, space, what, vectorized, batch_size)
-    F0 = ev.at_x()
+    f0 = ev.at_x()
     nz = np.abs(vv) > 0
     if not np.any(nz):
-        z = np.zeros_like(F0, dtype=_result_dtype(ev))
-        return Estimate(ev.out.unflatten(z), ev.out.unflatten(np.zeros(F0.shape)), 0.0, method, order, n)
+        z = np.zeros_like(f0, dtype=_result_dtype(ev))
+        return Estimate(ev.out.unflatten(z), ev.out.unflatten(np.zeros(f0.shape)), 0.0, method, order, n)
     if method == "complex":
         if n != 1:
             raise ValueError(f"{what}: method='complex' computes first derivatives here (n=1); use method='central' for n={n}")
@@ -243,7 +243,7 @@ def directional(
             sc = np.array([float(np.min(coordinate_scale(space.x[nz])))])
         else:
             h, sc = _positive(step, what), None
-        val, err, tau = _direction_fd(ev, F0, vv * h, n, method, order, richardson, sc)
+        val, err, tau = _direction_fd(ev, f0, vv * h, n, method, order, richardson, sc)
         val, err, tau = val / h**n, err / h**n, tau * h
     val = val.astype(_result_dtype(ev), copy=False)
     return Estimate(ev.out.unflatten(val), ev.out.unflatten(err), tau, method, order, n)
@@ -285,7 +285,7 @@ def derivative(
     n = int(n)
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
-    F0 = ev.at_x()
+    f0 = ev.at_x()
     N, M = space.size, ev.out.size
     if N != 1 and ev.out.shapes != space.shapes:
         raise ValueError(
@@ -294,12 +294,12 @@ def derivative(
             "directional for general functions of several variables"
         )
     if method == "complex":
-        val, err, hs = _cs.derivative(ev, F0, n, order, step)
+        val, err, hs = _cs.derivative(ev, f0, n, order, step)
     else:
         adaptive = step is None
         H = default_step(space.x, n, method, order, richardson, space.dtype) if adaptive else _steps_per_coord(space, step, what)
         sc = coordinate_scale(space.x) if adaptive else None
-        val, err, tau = _direction_fd(ev, F0, H, n, method, order, richardson, sc)
+        val, err, tau = _direction_fd(ev, f0, H, n, method, order, richardson, sc)
         Hm = H if N == M else np.full(M, H[0])
         val, err, hs = val / Hm**n, err / Hm**n, tau * Hm
     val = val.astype(_result_dtype(ev), copy=False)
@@ -332,70 +332,70 @@ def hessian(
     _check_common(what, method, order, richardson)
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
-    F0 = ev.at_x()
+    f0 = ev.at_x()
     ev.scalar_output(what)
     N = space.size
     if N == 0:
         e = np.zeros((0, 0))
         return Estimate(_hblocks(space, e), _hblocks(space, e), _hblocks(space, e), method, order, 2)
     if method == "complex":
-        Hv, He, Hs = _cs.hessian(ev, F0, order, step, richardson)
+        Hv, He, Hs = _cs.hessian(ev, f0, order, step, richardson)
     else:
-        Hv, He, Hs = hessian_fd(ev, F0, method, order, step, richardson)
+        Hv, He, Hs = hessian_fd(ev, f0, method, order, step, richardson)
     Hv = Hv.astype(_result_dtype(ev), copy=False)
     return Estimate(_hblocks(space, Hv), _hblocks(space, He), _hblocks(space, Hs), method, order, 2)
 
 
-def _hblocks(space: Space, H: np.ndarray) -> Any:
+def _hblocks(space: Space, mat: np.ndarray) -> Any:
     rows, r0 = [], 0
     for si, ni in zip(space.shapes, space.sizes):
         per, c0 = [], 0
         for sj, nj in zip(space.shapes, space.sizes):
-            per.append(H[r0 : r0 + ni, c0 : c0 + nj].reshape(si + sj))
+            per.append(mat[r0 : r0 + ni, c0 : c0 + nj].reshape(si + sj))
             c0 += nj
         rows.append(tree_unflatten(space.td, per))
         r0 += ni
     return tree_unflatten(space.td, rows)
 
 
-def hessian_fd(ev: Evaluator, F0: np.ndarray, method: str, order: int, step: Any, richardson: int) -> tuple:
+def hessian_fd(ev: Evaluator, f0: np.ndarray, method: str, order: int, step: Any, richardson: int) -> tuple:
     """Real-step Hessian: (N, N) values, errors and steps."""
     space = ev.space
     N = space.size
     adaptive = step is None
     H = default_step(space.x, 2, method, order, richardson, space.dtype) if adaptive else _steps_per_coord(space, step, "step")
     # diagonal: second-derivative stencil along each axis
-    dval, derr, dstep = partials_fd(ev, F0, 2, method, order, None if adaptive else H, richardson)
+    dval, derr, dstep = partials_fd(ev, f0, 2, method, order, None if adaptive else H, richardson)
     Hv = np.zeros((N, N))
     He = np.zeros((N, N))
     Hs = np.zeros((N, N))
     idx = np.arange(N)
     Hv[idx, idx], He[idx, idx], Hs[idx, idx] = dval[:, 0], derr[:, 0], dstep[:, 0]
     if N > 1:
-        I, J = np.triu_indices(N, 1)
+        ii, jj = np.triu_indices(N, 1)
         ps = product_stencil(order, method)
         x = space.x
         if adaptive:  # a pair searches the range of its smaller-scale coordinate
             sc = coordinate_scale(x)
-            taus, valid = candidate_taus(richardson + 1, np.minimum(sc[I], sc[J]))
+            taus, valid = candidate_taus(richardson + 1, np.minimum(sc[ii], sc[jj]))
         else:
             taus, valid = candidate_taus(richardson + 1, None)
-            taus, valid = np.repeat(taus, len(I), 1), np.repeat(valid, len(I), 1)
+            taus, valid = np.repeat(taus, len(ii), 1), np.repeat(valid, len(ii), 1)
         oi, oj = ps.offsets2[:, 0], ps.offsets2[:, 1]
 
         def build(s: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
             X = np.repeat(x[None, :], len(s), axis=0)
             r = np.arange(len(s))
             t = taus[s, g]
-            X[r, I[g]] += oi[a] * t * H[I[g]]
-            X[r, J[g]] += oj[a] * t * H[J[g]]
+            X[r, ii[g]] += oi[a] * t * H[ii[g]]
+            X[r, jj[g]] += oj[a] * t * H[jj[g]]
             return X
 
-        val, err, idx = fd_problems(ev, F0, ps, richardson, adaptive, valid, build, taus[:, :, None])
-        hh = H[I] * H[J]
-        Hv[I, J] = Hv[J, I] = val[:, 0] / hh
-        He[I, J] = He[J, I] = err[:, 0] / hh
-        Hs[I, J] = Hs[J, I] = np.take_along_axis(taus, idx.T, 0)[0] * np.sqrt(hh)
+        val, err, idx = fd_problems(ev, f0, ps, richardson, adaptive, valid, build, taus[:, :, None])
+        hh = H[ii] * H[jj]
+        Hv[ii, jj] = Hv[jj, ii] = val[:, 0] / hh
+        He[ii, jj] = He[jj, ii] = err[:, 0] / hh
+        Hs[ii, jj] = Hs[jj, ii] = np.take_along_axis(taus, idx.T, 0)[0] * np.sqrt(hh)
     return Hv, He, Hs
 
 

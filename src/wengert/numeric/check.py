@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Tracer
-from ..tree import tree_flatten, tree_map
+from ..tree import tree_flatten, tree_map, tree_unflatten
 from ._points import Evaluator, Space
 from .api import _direction_fd
 from .finite_diff import coordinate_scale, default_step
@@ -46,6 +46,8 @@ SAFETY = 10.0
 QUICK_TRUST = 1e-6
 #: ... nor, after the full search, at all (the check then fails, saying so)
 MAX_TRUST = 1e-2
+#: Richardson steps of the quick attempt (one window of QUICK_RICHARDSON + 1 steps)
+QUICK_RICHARDSON = 1
 
 _MODES = ("rev", "fwd")
 
@@ -68,6 +70,20 @@ def _random_like(tree: Any, rng: np.random.Generator) -> Any:
         return r.astype(v.dtype) if np.issubdtype(v.dtype, np.inexact) else r
 
     return tree_map(f, tree)
+
+
+def _cast_like(ct: Any, out: Any) -> Any:
+    leaves, td = tree_flatten(ct)
+    o_leaves, o_td = tree_flatten(out)
+    if td != o_td:
+        return ct
+    cast = []
+    for c, o in zip(leaves, o_leaves):
+        d = _leaf_dtype(o)
+        if np.issubdtype(d, np.inexact) and (np.issubdtype(d, np.complexfloating) or not np.iscomplexobj(c)):
+            c = np.asarray(c).astype(d)
+        cast.append(c)
+    return tree_unflatten(td, cast)
 
 
 def _to64(tree: Any) -> Any:
@@ -169,15 +185,15 @@ def _check_tree(g: Callable, args: tuple, order: int, modes: tuple, ctx: _Ctx, c
     from ..api import jvp, vjp
 
     v = _random_like(args, ctx.rng)
-    out = g(*args)
-    ct = _random_like(out, ctx.rng)
     num = _Numeric(g, args, v, ctx)
+    ct = _random_like(num.out, ctx.rng)
     for mode in modes:
         if mode == "fwd":
             _, tan = jvp(g, args, v)
             num.compare_fwd(tan, _chain_name(chain, mode))
         else:
-            _, fn = vjp(g, *args)
+            out, fn = vjp(g, *args)
+            ct = _cast_like(ct, out)  # the cotangent in the dtype AD works in
             num.compare_rev(ct, fn(ct), _chain_name(chain, mode))
     if order > 1:
         for mode in modes:
@@ -205,7 +221,8 @@ class _Numeric:
         self.space = Space(self.args64, "check_grads", allow_complex=True)
         self.vv = _flat(v).astype(np.result_type(self.space.dtype, _flat(v).dtype))
         self.ev = Evaluator(lambda a: g(*a), self.space, "check_grads")
-        self.F0 = self.ev.at_x()
+        self.f0 = self.ev.at_x()
+        self.out = self.ev.out.unflatten(self.f0)
         self._quick: tuple | None = None
         self._full: tuple | None = None
 
@@ -230,12 +247,12 @@ class _Numeric:
             hs = default_step(np.abs(x), 1, "central", 2, 3, np.float64)
             h = float(np.min(hs[nz] / np.abs(vv[nz])))
             sc = np.array([float(np.min(coordinate_scale(x[nz])))])
-        else:  # one window on the scale max(|x|, 1)
-            hs = default_step(np.maximum(np.abs(x), 1.0), 1, "central", 2, 2, np.float64)
+        else:  # one window (h, h/2) on the scale max(|x|, 1)
+            hs = default_step(np.maximum(np.abs(x), 1.0), 1, "central", 2, QUICK_RICHARDSON, np.float64)
             h = float(np.min(hs[nz] / np.abs(vv[nz])))
             sc = None
-        richardson = 3 if full else 2
-        val, err, tau = _direction_fd(self.ev, self.F0, vv * h, 1, "central", 2, richardson, sc)
+        richardson = 3 if full or ctx.eps is not None else QUICK_RICHARDSON
+        val, err, tau = _direction_fd(self.ev, self.f0, vv * h, 1, "central", 2, richardson, sc)
         return val / h, err / h, tau * h
 
     def estimate(self, full: bool) -> tuple:
@@ -258,7 +275,7 @@ class _Numeric:
         is zero: nothing to lose)."""
         limit = MAX_TRUST if full else QUICK_TRUST
         hmin = float(np.min(np.asarray(h, dtype=float))) if np.size(h) else 1.0
-        rounding = 1e4 * np.finfo(np.float64).eps * weight * float(np.max(np.abs(self.F0), initial=0.0)) / max(hmin, 1e-300)
+        rounding = 1e4 * np.finfo(np.float64).eps * weight * float(np.max(np.abs(self.f0), initial=0.0)) / max(hmin, 1e-300)
         return errmax <= limit * scale or errmax <= rounding
 
     def _run(self, compare: Callable, name: str) -> None:
@@ -346,8 +363,8 @@ class _Numeric:
         try:
             space = Space(self.args64, "check_grads")
             ev = Evaluator(lambda a: np.real(np.sum(c * _flat(self.g(*a)))), space, "check_grads")
-            F0 = ev.at_x()
-            val, err, _ = partials_fd(ev, F0, 1, "central", 2, None, 3)
+            f0 = ev.at_x()
+            val, err, _ = partials_fd(ev, f0, 1, "central", 2, None, 3)
         except Exception:  # noqa: BLE001  (diagnostics only)
             return ""
         num, err = val[:, 0], err[:, 0]

@@ -48,10 +48,10 @@ def _cdtype(ev: Evaluator) -> np.dtype:
     return np.result_type(ev.space.dtype, np.complex64)
 
 
-def _require_real(ev: Evaluator, F0: np.ndarray) -> None:
-    if np.iscomplexobj(F0):
+def _require_real(ev: Evaluator, f0: np.ndarray) -> None:
+    if np.iscomplexobj(f0):
         raise ComplexStepError(
-            f"{ev.what}: method='complex' needs a real-valued function, but f returned {F0.dtype} "
+            f"{ev.what}: method='complex' needs a real-valued function, but f returned {f0.dtype} "
             "values at real x; use method='central'"
         )
 
@@ -69,9 +69,9 @@ def _cs_error(val: np.ndarray, eps: float) -> np.ndarray:
     return eps * np.abs(val)
 
 
-def partials(ev: Evaluator, F0: np.ndarray, step: Any) -> tuple:
+def partials(ev: Evaluator, f0: np.ndarray, step: Any) -> tuple:
     """Complex-step first partials along every coordinate: (N, M) values, errors, steps."""
-    _require_real(ev, F0)
+    _require_real(ev, f0)
     x = ev.space.x
     N = x.size
     h = _steps(ev, step)
@@ -94,9 +94,9 @@ def partials(ev: Evaluator, F0: np.ndarray, step: Any) -> tuple:
 
 def direction(ev: Evaluator, u: np.ndarray) -> tuple:
     """``Im f(x + i u)`` and its rounding error (the caller divides by the step)."""
-    F0 = ev.at_x() if ev.out is None else None
-    if F0 is not None:
-        _require_real(ev, F0)
+    f0 = ev.at_x() if ev.out is None else None
+    if f0 is not None:
+        _require_real(ev, f0)
     ev.complex_mode = True
     try:
         X = (ev.space.x.astype(_cdtype(ev)) + 1j * u)[None, :]
@@ -107,16 +107,16 @@ def direction(ev: Evaluator, u: np.ndarray) -> tuple:
     return val, _cs_error(val, rounding_eps(ev.space.dtype, ev.out.dtype))
 
 
-def derivative(ev: Evaluator, F0: np.ndarray, n: int, order: int, step: Any) -> tuple:
+def derivative(ev: Evaluator, f0: np.ndarray, n: int, order: int, step: Any) -> tuple:
     """Elementwise ``n``-th derivative: complex step (``n = 1``) or the Cauchy integral."""
-    _require_real(ev, F0)
+    _require_real(ev, f0)
     N, M = ev.space.size, ev.out.size
     if n == 1:
         h = _steps(ev, step)
         hm = h if N == M else np.full(M, h[0])
         val, err = direction(ev, h)
         return val / hm, err / hm, hm
-    return _contour(ev, F0, n, order, step)
+    return _contour(ev, f0, n, order, step)
 
 
 def contour_points(n: int, order: int) -> int:
@@ -129,7 +129,7 @@ def contour_points(n: int, order: int) -> int:
 RADII = 0.5 * 2.0 ** -np.arange(8, dtype=float)
 
 
-def _contour(ev: Evaluator, F0: np.ndarray, n: int, order: int, step: Any) -> tuple:
+def _contour(ev: Evaluator, f0: np.ndarray, n: int, order: int, step: Any) -> tuple:
     from .api import _steps_per_coord
 
     x = ev.space.x
@@ -180,11 +180,11 @@ def _contour(ev: Evaluator, F0: np.ndarray, n: int, order: int, step: Any) -> tu
     return val, err, rm[best, ar]
 
 
-def hessian(ev: Evaluator, F0: np.ndarray, order: int, step: Any, richardson: int) -> tuple:
+def hessian(ev: Evaluator, f0: np.ndarray, order: int, step: Any, richardson: int) -> tuple:
     """Central differences of complex-step gradients: (N, N) values, errors, steps."""
     from .api import _steps_per_coord
 
-    _require_real(ev, F0)
+    _require_real(ev, f0)
     if order % 2:
         raise ValueError("hessian: method='complex' uses central differences of complex-step gradients; order must be even")
     x = ev.space.x
@@ -193,35 +193,35 @@ def hessian(ev: Evaluator, F0: np.ndarray, order: int, step: Any, richardson: in
     adaptive = step is None
     H = default_step(x, 1, "central", order, richardson, ev.space.dtype) if adaptive else _steps_per_coord(ev.space, step, "step")
     hc = default_step(x, 1, "complex")
-    I, J = np.triu_indices(N)  # includes the diagonal
+    ii, jj = np.triu_indices(N)  # includes the diagonal
     if adaptive:
-        taus, valid = candidate_taus(richardson + 1, coordinate_scale(x)[J])
+        taus, valid = candidate_taus(richardson + 1, coordinate_scale(x)[jj])
     else:
         taus, valid = candidate_taus(richardson + 1, None)
-        taus, valid = np.repeat(taus, len(I), 1), np.repeat(valid, len(I), 1)
+        taus, valid = np.repeat(taus, len(ii), 1), np.repeat(valid, len(ii), 1)
     offs = st.foffsets
     cdt = _cdtype(ev)
 
     def build(s: np.ndarray, a: np.ndarray, g: np.ndarray) -> np.ndarray:
         X = np.repeat(x[None, :].astype(cdt), len(s), axis=0)
         r = np.arange(len(s))
-        X[r, J[g]] += offs[a] * taus[s, g] * H[J[g]]
-        X[r, I[g]] += 1j * hc[I[g]]
+        X[r, jj[g]] += offs[a] * taus[s, g] * H[jj[g]]
+        X[r, ii[g]] += 1j * hc[ii[g]]
         return X
 
-    def transform(F: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return F.imag / hc[I[g]][:, None]
+    def transform(vals: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return vals.imag / hc[ii[g]][:, None]
 
     ev.complex_mode = True
     try:
-        val, err, idx = fd_problems(ev, F0, st, richardson, adaptive, valid, build, taus[:, :, None], transform)
+        val, err, idx = fd_problems(ev, f0, st, richardson, adaptive, valid, build, taus[:, :, None], transform)
     finally:
         ev.complex_mode = False
     tau = np.take_along_axis(taus, idx.T, 0).T
     Hv = np.zeros((N, N))
     He = np.zeros((N, N))
     Hs = np.zeros((N, N))
-    Hv[I, J] = Hv[J, I] = val[:, 0] / H[J]
-    He[I, J] = He[J, I] = err[:, 0] / H[J]
-    Hs[I, J] = Hs[J, I] = tau[:, 0] * H[J]
+    Hv[ii, jj] = Hv[jj, ii] = val[:, 0] / H[jj]
+    He[ii, jj] = He[jj, ii] = err[:, 0] / H[jj]
+    Hs[ii, jj] = Hs[jj, ii] = tau[:, 0] * H[jj]
     return Hv, He, Hs

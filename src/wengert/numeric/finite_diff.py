@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -244,7 +245,7 @@ def rounding_eps(*dtypes: np.dtype) -> float:
 
 def fd_problems(
     ev: Any,
-    F0: np.ndarray,
+    f0: np.ndarray,
     st: Any,
     richardson: int,
     adaptive: bool,
@@ -288,8 +289,8 @@ def fd_problems(
     Bv = np.einsum("a,apm->pm", np.abs(c), np.abs(Fv))
     c0 = float(st.center)
     if c0:
-        Dv = Dv + c0 * F0
-        Bv = Bv + abs(c0) * np.abs(F0)
+        Dv = Dv + c0 * f0
+        Bv = Bv + abs(c0) * np.abs(f0)
     D = np.full((S, G, M), np.nan, dtype=Dv.dtype)
     B = np.full((S, G, M), np.nan)
     D[sv, gv] = Dv

@@ -90,7 +90,7 @@ def extrapolation_weights(levels: int, ratio: float, exponents: Sequence[float])
     return w, w_low
 
 
-def richardson(D: np.ndarray, B: np.ndarray, levels: int, ratio: float, exponents: Sequence[float]) -> tuple:
+def richardson(d: np.ndarray, b: np.ndarray, levels: int, ratio: float, exponents: Sequence[float]) -> tuple:
     """Windowed extrapolation along axis 0 of ``D`` (difference quotients at decreasing steps).
 
     ``B`` holds, per step, the rounding magnitude ``sum_i |c_i f_i| / h^n`` (same shape as
@@ -98,29 +98,30 @@ def richardson(D: np.ndarray, B: np.ndarray, levels: int, ratio: float, exponent
     steps along axis 0: the extrapolated value, the lower-order value, and the rounding
     magnitude propagated through the extrapolation weights.
     """
-    S = D.shape[0]
+    S = d.shape[0]
     if S < levels:
         raise ValueError("richardson: fewer steps than levels")
     w, w_low = extrapolation_weights(levels, ratio, exponents)
     W = S - levels + 1
-    T = np.zeros((W,) + D.shape[1:], dtype=D.dtype)
+    T = np.zeros((W,) + d.shape[1:], dtype=d.dtype)
     Tl = np.zeros_like(T)
-    R = np.zeros((W,) + B.shape[1:], dtype=B.dtype)
+    R = np.zeros((W,) + b.shape[1:], dtype=b.dtype)
     for j in range(levels):
-        Dj = D[j : j + W]
+        Dj = d[j : j + W]
         T += w[j] * Dj
         Tl += w_low[j] * Dj
-        R += abs(w[j]) * B[j : j + W]
+        R += abs(w[j]) * b[j : j + W]
     return T, Tl, R
 
 
-def select_window(T: np.ndarray, Tl: np.ndarray, R: np.ndarray, eps_f: float, only_first: bool = False) -> tuple:
+def select_window(t: np.ndarray, t_low: np.ndarray, rnd: np.ndarray, eps_f: float, only_first: bool = False) -> tuple:
     """Choose, per element, the window with the smallest error estimate (see module doc).
 
-    ``R`` is the rounding magnitude; ``eps_f`` the relative rounding error of one function
+    ``rnd`` is the rounding magnitude; ``eps_f`` the relative rounding error of one function
     value.  Returns ``(value, error, index)``.  With ``only_first`` the first window is taken
     (an explicit step), using the second, if any, only for its estimate.
     """
+    T, Tl, R = t, t_low, rnd  # noqa: N806
     trunc = np.abs(T - Tl) * LOW_WEIGHT
     W = T.shape[0]
     if W > 1:

@@ -1744,18 +1744,32 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     return getitem(src, labels)
 
 
+def _concrete_mask(name: str, cond: Any) -> np.ndarray:
+    """A condition that selects elements must be concrete: under ``vmap`` each batch element
+    would select a different number of them."""
+    from ..core.batching import BatchTracer
+
+    v = cond
+    while isinstance(v, Tracer):
+        if isinstance(v, BatchTracer):
+            raise TypeError(
+                f"{name}: the condition is batched by vmap, so the result's length would differ "
+                "between batch elements; use wengert.numpy.where instead"
+            )
+        v = v.primal
+    return np.asarray(v)
+
+
 def extract(condition: Any, arr: Any) -> Any:
     """``np.extract``: ``ravel(arr)[ravel(condition) != 0]``."""
-    cond = _asarray(condition)
-    if isinstance(cond, Tracer):
-        cond = cond.full_lower()
+    cond = _concrete_mask("extract", condition)
     return getitem(ravel(_asarray(arr)), np.ravel(cond) != 0)
 
 
 def compress(condition: Any, a: Any, axis: int | None = None, out: Any = None) -> Any:
     """``np.compress``: the slices along ``axis`` where ``condition`` is true."""
     _no_out("compress", {"out": out})
-    cond = condition.full_lower() if isinstance(condition, Tracer) else np.asarray(condition)
+    cond = _concrete_mask("compress", condition)
     if np.ndim(cond) != 1:
         raise ValueError("condition must be a 1-d array")
     a = _asarray(a)

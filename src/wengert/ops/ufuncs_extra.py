@@ -10,7 +10,8 @@ Conventions (see docs/conventions.md):
 - ``ldexp(x, n)``, ``frexp``: the exponent is an integer (never differentiated); the mantissa
   ``m = ldexp(x, -e)`` has derivative ``2**-e``, applied exactly by ``ldexp``.
 - ``modf``: the fractional part has derivative 1, the integral part 0.
-- ``heaviside``, ``nextafter``, ``spacing`` are piecewise constant: zero derivative.
+- ``nextafter(x, y)`` is ``x`` moved by one ulp: derivative 1 in ``x``, 0 in ``y``.
+- ``heaviside`` and ``spacing`` are piecewise constant: zero derivative.
 - ``sinc`` is smooth everywhere, including x = 0 (derivatives of every order are exact
   there: a Taylor polynomial is used for |x| < 1/4).
 """
@@ -161,8 +162,10 @@ def ldexp(x: Any, n: Any) -> Any:
 # --------------------------------------------------------------------------- piecewise constant
 
 heaviside_p = _batched(Primitive("heaviside", np.heaviside, nondiff=True))
-nextafter_p = _batched(Primitive("nextafter", np.nextafter, nondiff=True))
 spacing_p = _batched(Primitive("spacing", np.spacing, nondiff=True))
+
+nextafter_p = _batched(Primitive("nextafter", np.nextafter))
+defpartials(nextafter_p, lambda ans, x, y: 1.0, None)
 
 # --------------------------------------------------------------------------- sinc
 

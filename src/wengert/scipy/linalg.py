@@ -225,11 +225,13 @@ def block_diag(*arrs: Any) -> Any:
         return np.empty((1, 0))
     blocks = []
     for k, a in enumerate(arrs):
+        if not isinstance(a, Tracer):
+            a = np.asarray(a)
         s = shape_of(a)
         if len(s) > 2:
             raise ValueError(f"arguments in the following positions have dimension greater than 2: [{k}]")
         if len(s) < 2:
-            a = reshape(a if isinstance(a, Tracer) else np.asarray(a), (1, -1) if s else (1, 1))
+            a = reshape(a, (1, -1) if s else (1, 1))
         blocks.append(a)
     dt = np.result_type(*(dtype_of(b) for b in blocks))
     blocks = [astype(b, dt) for b in blocks]
