@@ -106,7 +106,13 @@ class Jitted:
         if entry is None:
             log.debug("jit(%s): tracing for a new signature %s", self.__name__, key[1])
             concrete = [x.full_lower() if isinstance(x, Tracer) else x for x in leaves]
-            g, result = trace_graph(self._closed(svals, len(args)), tree_unflatten(in_tree, concrete))
+            positions = [i for i in range(len(args)) if i not in dict(svals)]
+            g, result = trace_graph(
+                self._closed(svals, len(args)),
+                tree_unflatten(in_tree, concrete),
+                name=getattr(self.fun, "__name__", "f"),
+                names_from=(_unwrap(self.fun), positions),
+            )
             if self.optimize:
                 g = g.optimize()
             entry = _Entry(g)
@@ -145,6 +151,15 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     if fun is None:
         return lambda f: Jitted(f, sa, optimize)
     return Jitted(fun, sa, optimize)
+
+
+def _unwrap(f: Callable) -> Callable:
+    """The innermost user function behind transformation wrappers (for parameter names)."""
+    seen = 0
+    while hasattr(f, "__wrapped__") and seen < 20:
+        f = f.__wrapped__
+        seen += 1
+    return f
 
 
 # --------------------------------------------------------------------------- call primitive

@@ -164,15 +164,21 @@ def _dtype(x: Any) -> np.dtype:
     return np.dtype(d) if d is not None else np.result_type(x)
 
 
-def _leaf_names(fun: Callable, args: tuple) -> list[str]:
-    """Readable input names: the parameter name, with pytree paths (params_W1, xs_0)."""
+def _leaf_names(fun: Callable, args: tuple, positions: Sequence[int] | None = None) -> list[str]:
+    """Readable input names: the parameter name, with pytree paths (params_W1, xs_0).
+    ``positions`` gives each argument's position in ``fun``'s signature."""
     try:
-        pnames = list(inspect.signature(fun).parameters)
+        pnames = [
+            p.name
+            for p in inspect.signature(fun).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         pnames = []
     names: list[str] = []
-    for i, a in enumerate(args):
-        base = pnames[i] if i < len(pnames) and pnames[i] not in ("args", "kwargs") else f"arg{i}"
+    for j, a in enumerate(args):
+        i = positions[j] if positions is not None else j
+        base = pnames[i] if i < len(pnames) else f"arg{i}"
         leaves, _ = tree_flatten(a)
         if len(leaves) == 1 and not isinstance(a, (tuple, list, dict)):
             names.append(base)
@@ -222,10 +228,13 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def trace_graph(fun: Callable, args: tuple, name: str | None = None) -> tuple[Graph, Any]:
-    """Trace ``fun(*args)`` into a Graph; returns the graph and the concrete result."""
+def trace_graph(
+    fun: Callable, args: tuple, name: str | None = None, names_from: tuple[Callable, Sequence[int]] | None = None
+) -> tuple[Graph, Any]:
+    """Trace ``fun(*args)`` into a Graph; returns the graph and the concrete result.
+    ``names_from=(f, positions)`` names the inputs after ``f``'s parameters."""
     leaves, in_tree = tree_flatten(args)
-    names = _leaf_names(fun, args)
+    names = _leaf_names(names_from[0], args, names_from[1]) if names_from else _leaf_names(fun, args)
     if len(names) != len(leaves):
         names = [f"x{i}" for i in range(len(leaves))]
     gt = GraphTrace()

@@ -158,9 +158,10 @@ class Evaluator:
     def _call(self, arg: Any) -> Any:
         self.ncalls += 1
         if not self.complex_mode:
-            return self.f(arg)
+            with np.errstate(all="ignore"):  # large trial steps may leave f's domain: expected
+                return self.f(arg)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("error", np.exceptions.ComplexWarning)
                 y = self.f(arg)
         except (TypeError, ValueError, np.exceptions.ComplexWarning) as e:

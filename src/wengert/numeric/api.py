@@ -98,14 +98,13 @@ def jacobian(
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
     f0 = ev.at_x()
-    M, N = ev.out.size, space.size
     if method == "complex":
         val, err, hs = _cs.partials(ev, f0, step)
     else:
         val, err, hs = partials_fd(ev, f0, 1, method, order, step, richardson)
     jac = val.T.astype(_result_dtype(ev), copy=False)  # (M, N)
     E = err.T
-    Hs = np.broadcast_to(hs[:, None], (N, M)).T
+    Hs = np.asarray(hs).T
     return Estimate(_blocks(ev.out, space, jac), _blocks(ev.out, space, E), _blocks(ev.out, space, Hs), method, order, 1)
 
 

@@ -40,6 +40,8 @@ __all__ = ["Estimate", "extrapolation_weights", "richardson", "select_window"]
 ROUNDING_ULPS = 4.0
 #: weight of the lower-order difference |T - T_low| in the truncation estimate
 LOW_WEIGHT = 1.0
+#: windows must agree with every smaller-step window within this many error estimates
+CONSISTENCY = 2.0
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,37 @@ def select_window(t: np.ndarray, t_low: np.ndarray, rnd: np.ndarray, eps_f: floa
     err = np.where(bad, np.inf, err)
     if only_first or W == 1:
         return T[0], err[0], np.zeros(T.shape[1:], dtype=int)
-    idx = np.argmin(err, axis=0)
+    ok = consistent_with_smaller(T, err)
+    idx = np.argmin(np.where(ok, err, np.inf), axis=0)
     val = np.take_along_axis(T, idx[None], 0)[0]
     e = np.take_along_axis(err, idx[None], 0)[0]
     return val, e, idx
+
+
+def consistent_with_smaller(T: np.ndarray, E: np.ndarray, k: float | None = None) -> np.ndarray:  # noqa: N803
+    """Which windows agree with every window of smaller steps (higher index along axis 0):
+    ``|T_w - T_u| <= k (E_w + E_u)`` for all ``u > w`` with a finite ``E_u``.
+
+    A value from large steps that disagrees with the smaller steps' values beyond their
+    error bars has met something the smaller steps resolve (a kink, a pole, a domain
+    boundary just beyond them) and is never chosen, however small its own estimate.
+    Computed in one pass from small to large steps with running bounds.
+    """
+    k = CONSISTENCY if k is None else k
+    parts = (T.real, T.imag) if np.iscomplexobj(T) else (T,)
+    ok = np.ones(T.shape, dtype=bool)
+    W = T.shape[0]
+    for P in parts:
+        hi = np.full(T.shape[1:], np.inf)  # min over smaller windows of T_u + k E_u
+        lo = np.full(T.shape[1:], -np.inf)  # max over smaller windows of T_u - k E_u
+        for w in range(W - 1, -1, -1):
+            fin = np.isfinite(E[w])
+            kE = k * np.where(fin, E[w], 0.0)
+            with np.errstate(invalid="ignore"):
+                ok[w] &= (P[w] - kE <= hi) & (P[w] + kE >= lo)
+                hi = np.where(fin, np.minimum(hi, P[w] + kE), hi)
+                lo = np.where(fin, np.maximum(lo, P[w] - kE), lo)
+    return ok
 
 
 def unflatten_like(td: Any, shapes: Sequence[tuple], flat: np.ndarray) -> Any:

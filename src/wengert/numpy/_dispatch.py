@@ -146,7 +146,7 @@ def _register_functions() -> None:
         "choose select tril triu diag diagflat kron cross vander convolve correlate polyval polyadd "
         "polysub polymul polyder polyint interp linspace logspace geomspace meshgrid nan_to_num unwrap "
         "append delete insert extract compress piecewise bincount cov corrcoef rollaxis dstack concat "
-        "permute_dims matrix_transpose unstack isin sinc"
+        "permute_dims matrix_transpose unstack isin sinc fix astype"
     ).split()
     for n in names:
         f = getattr(np, n, None)
@@ -288,6 +288,10 @@ def _install() -> None:
     T.copy = lambda s: s
     T.any = wnp.any
     T.all = wnp.all
+    T.argsort = wnp.argsort
+    T.argpartition = wnp.argpartition
+    T.searchsorted = wnp.searchsorted
+    T.nonzero = wnp.nonzero
     T.__round__ = lambda s, n=None: wnp.round(s, n or 0)
     T.__divmod__ = lambda s, o: (wnp.floor_divide(s, o), wnp.remainder(s, o))
     T.__rdivmod__ = lambda s, o: (wnp.floor_divide(o, s), wnp.remainder(o, s))

@@ -648,7 +648,22 @@ def _lerp(a: Any, b: Any, t: Any) -> Any:
     return where_p.bind(greater_equal(t, 0.5), hi, lo)
 
 
-def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any, nan: bool, kw: dict) -> Any:
+def _q_dtype(q: Any, percent: bool = False) -> Any:
+    """What ``q`` contributes to the result dtype (NumPy: Python numbers are weak; an integer
+    array of percentiles becomes float64 when divided by 100)."""
+    if isinstance(q, (bool, int)):
+        return None
+    if isinstance(q, float):
+        return q
+    dt = dtype_of(_asarray(q))
+    if np.issubdtype(dt, np.inexact):
+        return dt
+    return np.dtype(np.float64) if percent else None
+
+
+def _quantile(
+    name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any, nan: bool, kw: dict, qdt: Any = None
+) -> Any:
     _no_out(name, {"out": kw.pop("out", None)})
     kw.pop("overwrite_input", None)
     weights = kw.pop("weights", None)
@@ -706,6 +721,8 @@ def _quantile(name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any, 
         r = where_p.bind(equal(cnt, 0.0), math.nan, r)
     elif n:
         r = where_p.bind(isnan(getitem(s, (Ellipsis, slice(n - 1, n)))), math.nan, r) if _is_inexact(s) else r
+    if continuous and qdt is not None:
+        r = astype(r, np.result_type(dtype_of(r), qdt))
     # (kept..., nq) -> q.shape + kept (NumPy puts the quantile axes first)
     r = moveaxis(r, -1, 0)
     r = reshape(r, qs + kept)
@@ -735,22 +752,22 @@ def _check_q(name: str, q: Any, scale: float) -> Any:
 def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False, **kw: Any) -> Any:
     """``np.quantile`` (methods linear, lower, higher, nearest, midpoint); differentiable in
     ``a`` and, for ``linear``, in ``q``."""
-    return _quantile("quantile", a, _check_q("quantile", q, 1.0), axis, method, keepdims, False, kw)
+    return _quantile("quantile", a, _check_q("quantile", q, 1.0), axis, method, keepdims, False, kw, _q_dtype(q))
 
 
 def percentile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False, **kw: Any) -> Any:
     """``np.percentile``: ``quantile(a, q / 100)``."""
-    return _quantile("percentile", a, _check_q("percentile", q, 100.0), axis, method, keepdims, False, kw)
+    return _quantile("percentile", a, _check_q("percentile", q, 100.0), axis, method, keepdims, False, kw, _q_dtype(q, True))
 
 
 def nanquantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: Any = _NoValue, **kw: Any) -> Any:
     """``np.nanquantile``: quantiles of the non-NaN entries."""
-    return _quantile("nanquantile", a, _check_q("nanquantile", q, 1.0), axis, method, keepdims, True, kw)
+    return _quantile("nanquantile", a, _check_q("nanquantile", q, 1.0), axis, method, keepdims, True, kw, _q_dtype(q))
 
 
 def nanpercentile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: Any = _NoValue, **kw: Any) -> Any:
     """``np.nanpercentile``."""
-    return _quantile("nanpercentile", a, _check_q("nanpercentile", q, 100.0), axis, method, keepdims, True, kw)
+    return _quantile("nanpercentile", a, _check_q("nanpercentile", q, 100.0), axis, method, keepdims, True, kw, _q_dtype(q, True))
 
 
 # =========================================================================== differences
@@ -1171,6 +1188,7 @@ def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
     if isinstance(choices, Tracer) or isinstance(choices, np.ndarray):
         choices = [getitem(choices, i) for i in range(shape_of(choices)[0])]
+    dt = np.result_type(*(c if isinstance(c, (int, float, complex)) else dtype_of(_asarray(c)) for c in choices))
     choices = [_asarray(c) for c in choices]
     n = len(choices)
     if n == 0:
@@ -1186,7 +1204,6 @@ def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
     else:
         idx = minimum_p.bind(maximum_p.bind(idx, 0), n - 1)
     shape = np.broadcast_shapes(shape_of(idx), *(shape_of(c) for c in choices))
-    dt = np.result_type(*(dtype_of(c) for c in choices))
     stacked = stack([broadcast_to(astype(c, dt), shape) for c in choices])
     ib = expand_dims(broadcast_to(idx, shape), 0)
     return getitem(_gather(stacked, ib, 0), 0)
