@@ -34,13 +34,55 @@ _BINOPS = {
     "not_equal": "!=",
 }
 _NP_UNARY = {
-    "negative", "reciprocal", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
-    "sqrt", "cbrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "arcsinh", "arccosh", "arctanh", "absolute", "sign", "floor", "ceil", "rint", "trunc",
-    "logical_not", "isnan", "isinf", "isfinite", "signbit",
+    "negative",
+    "reciprocal",
+    "square",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "cbrt",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "absolute",
+    "sign",
+    "floor",
+    "ceil",
+    "rint",
+    "trunc",
+    "logical_not",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "signbit",
 }
-_NP_BINARY = {"arctan2", "hypot", "maximum", "minimum", "fmax", "fmin", "logaddexp", "logaddexp2",
-              "logical_and", "logical_or", "logical_xor"}
+_NP_BINARY = {
+    "arctan2",
+    "hypot",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "logaddexp",
+    "logaddexp2",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+}
 
 
 class _Emitter:
@@ -86,9 +128,7 @@ class _Emitter:
                 parts.append("...")
             elif isinstance(i, (int, np.integer)):
                 parts.append(str(int(i)))
-            elif isinstance(i, slice) and all(
-                s is None or isinstance(s, (int, np.integer)) for s in (i.start, i.stop, i.step)
-            ):
+            elif isinstance(i, slice) and all(s is None or isinstance(s, (int, np.integer)) for s in (i.start, i.stop, i.step)):
                 a = "" if i.start is None else str(i.start)
                 b = "" if i.stop is None else str(i.stop)
                 parts.append(f"{a}:{b}" + (f":{i.step}" if i.step is not None else ""))
@@ -173,7 +213,11 @@ def compile_graph(g: Graph) -> Callable[..., tuple]:
     src, ns = graph_source(g)
     code = compile(src, f"<wengert graph {g.name}>", "exec")
     exec(code, ns)  # noqa: S102  (our own generated source)
-    fn = [v for k, v in ns.items() if callable(v) and getattr(v, "__code__", None) is not None and v.__code__.co_filename.startswith("<wengert")]
+    fn = [
+        v
+        for k, v in ns.items()
+        if callable(v) and getattr(v, "__code__", None) is not None and v.__code__.co_filename.startswith("<wengert")
+    ]
     f = fn[-1]
     f.__wengert_source__ = src  # type: ignore[attr-defined]
     return f

@@ -440,6 +440,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     bounds it is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``."""
     static = isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer))
     if not static:
+
         def c(s: tuple) -> Any:
             return s[0] < upper
 
@@ -543,9 +544,7 @@ def _while_vjp(cts: tuple, ans: Any, *args: Any, cond_g: Graph, body_g: Graph, n
     from ..ops.elementwise import zeros_like
 
     full = tuple(zeros_like(a) if c is None else c for c, a in zip(cts, ans))
-    return tuple(
-        while_vjp_p.bind(*args, *full, cond_g=cond_g, body_g=body_g, n_carry=n_carry, n_args=len(args))
-    )
+    return tuple(while_vjp_p.bind(*args, *full, cond_g=cond_g, body_g=body_g, n_carry=n_carry, n_args=len(args)))
 
 
 while_p.defvjp_all(_while_vjp, save="both")

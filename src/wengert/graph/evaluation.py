@@ -66,9 +66,7 @@ class EvaluationTrace:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in self.table()
-        )
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in self.table())
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -128,11 +126,25 @@ def evaluation_trace(g: Graph, args: tuple, tangents: Any, adjoints: bool) -> Ev
         columns.append("adjoint")
     rows = []
     for v in g.inputs:
-        rows.append({"variable": names[v.id], "step": "input", "value": values[v.id], "tangent": tan.get(v.id, ""), "adjoint": adj.get(v.id, "")})
+        rows.append(
+            {
+                "variable": names[v.id],
+                "step": "input",
+                "value": values[v.id],
+                "tangent": tan.get(v.id, ""),
+                "adjoint": adj.get(v.id, ""),
+            }
+        )
     for e in g.eqns:
         for v in e.outputs:
             rows.append(
-                {"variable": names[v.id], "step": step_text(e, names), "value": values[v.id], "tangent": tan.get(v.id, ""), "adjoint": adj.get(v.id, "")}
+                {
+                    "variable": names[v.id],
+                    "step": step_text(e, names),
+                    "value": values[v.id],
+                    "tangent": tan.get(v.id, ""),
+                    "adjoint": adj.get(v.id, ""),
+                }
             )
     for j, o in enumerate(g.outputs):
         if isinstance(o, Literal):

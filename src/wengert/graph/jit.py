@@ -70,8 +70,7 @@ class Jitted:
                 hash(args[i])
             except TypeError:
                 raise TypeError(
-                    f"jit({self.__name__}): static argument {i} must be hashable, got "
-                    f"{type(args[i]).__name__}"
+                    f"jit({self.__name__}): static argument {i} must be hashable, got {type(args[i]).__name__}"
                 ) from None
             svals.append((i, args[i]))
         dyn = tuple(a for i, a in enumerate(args) if i not in static)
@@ -186,9 +185,7 @@ def _call_primitive(entry: _Entry) -> Primitive:
                 return f_vjp(tuple(cts_))
 
             entry._vjp = jit(back)
-        full = tuple(
-            np.zeros(o.shape, o.dtype) if c is None else c for c, o in zip(cts, g.outputs)
-        )
+        full = tuple(np.zeros(o.shape, o.dtype) if c is None else c for c, o in zip(cts, g.outputs))
         return entry._vjp(tuple(xs), full)
 
     def jvp_rule(ts: tuple, ans: Any, *xs: Any) -> tuple:

@@ -175,8 +175,10 @@ def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
         except TypeError:
             return False
     e = producer.get(x.id)
-    return e is not None and e.prim.name in _FINITE_OUT and all(
-        _known_finite(i, producer) or e.prim.name in {"tanh", "sin", "cos", "arctan", "sign"} for i in e.inputs
+    return (
+        e is not None
+        and e.prim.name in _FINITE_OUT
+        and all(_known_finite(i, producer) or e.prim.name in {"tanh", "sin", "cos", "arctan", "sign"} for i in e.inputs)
     )
 
 

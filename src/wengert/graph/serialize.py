@@ -182,7 +182,11 @@ def _graph_from_dict(d: Any, where: str) -> Graph:
         prim = Primitive.registry.get(name) if isinstance(name, str) else None
         if prim is None:
             raise GraphFormatError(f"{w}: unknown primitive {name!r}; this wengert cannot run it")
-        if not isinstance(e.get("inputs"), list) or not isinstance(e.get("outputs"), list) or not isinstance(e.get("params", {}), dict):
+        if (
+            not isinstance(e.get("inputs"), list)
+            or not isinstance(e.get("outputs"), list)
+            or not isinstance(e.get("params", {}), dict)
+        ):
             raise GraphFormatError(f"{w}: needs lists 'inputs', 'outputs' and an object 'params'")
         ins = [operand(x, w) for x in e["inputs"]]
         params = {pk: _dec(pv, f"{w}.params.{pk}") for pk, pv in e.get("params", {}).items()}
@@ -200,7 +204,7 @@ def from_json(text: str) -> Graph:
     except json.JSONDecodeError as e:
         raise GraphFormatError(f"not valid JSON: {e}") from None
     if not isinstance(d, dict) or d.get("format") != FORMAT:
-        raise GraphFormatError(f"not a wengert graph (expected \"format\": \"{FORMAT}\")")
+        raise GraphFormatError(f'not a wengert graph (expected "format": "{FORMAT}")')
     if d.get("version") != VERSION:
         raise GraphFormatError(f"unsupported graph format version {d.get('version')!r} (this wengert reads {VERSION})")
     return _graph_from_dict(d, "graph")

@@ -169,9 +169,7 @@ def _leaf_names(fun: Callable, args: tuple, positions: Sequence[int] | None = No
     ``positions`` gives each argument's position in ``fun``'s signature."""
     try:
         pnames = [
-            p.name
-            for p in inspect.signature(fun).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            p.name for p in inspect.signature(fun).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
     except (TypeError, ValueError):
         pnames = []
