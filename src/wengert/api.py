@@ -9,6 +9,7 @@ vjp_fn)`` with ``vjp_fn(ct)`` returning a tuple with one cotangent per primal, a
 from __future__ import annotations
 
 import contextlib
+import threading
 import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
@@ -574,6 +575,9 @@ def _check_bwd_output(name: str, got: Any, args: tuple, arg_tds: list, in_avals:
 # --------------------------------------------------------------------------- overrides
 
 
+_override_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
     """Within this scope, calls of the named built-in primitives use the given VJPs.
@@ -601,12 +605,18 @@ def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
         if not callable(fn):
             raise TypeError(f"gradient_override: the rule for {name!r} must be callable")
         new[name] = _override_primitive(base, fn)
+    from .core import primitive as primitive_mod
+
     old = state.overrides
     state.overrides = {**old, **new}
+    with _override_lock:
+        primitive_mod.overrides_in_use += 1
     try:
         yield
     finally:
         state.overrides = old
+        with _override_lock:
+            primitive_mod.overrides_in_use -= 1
 
 
 def _override_primitive(base: Primitive, fn: Callable) -> Primitive:

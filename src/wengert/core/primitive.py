@@ -67,6 +67,9 @@ class _State(threading.local):
 
 state = _State()
 _level_counter = itertools.count(1)
+# Number of gradient_override scopes open in any thread: lets the hot path skip the
+# per-thread lookup when none is (the common case).
+overrides_in_use = 0
 
 
 def new_level() -> int:

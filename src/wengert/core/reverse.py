@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import WengertError
+from . import primitive as primitive_mod
 from .primitive import SAVE_ANS, SAVE_ARGS, SAVE_SHAPES, Primitive, Trace, Tracer, state
 
 __all__ = ["ReverseTrace", "ReverseTracer", "backward"]
@@ -101,10 +102,16 @@ class ReverseTrace(Trace):
             if not lower and isinstance(v, Tracer):
                 lower = True
             i += 1
-        overrides = self.state.overrides
-        if overrides and prim.name in overrides:
-            prim = overrides[prim.name]
-        ans = prim.bind(*vals, **params) if lower else prim.impl(*vals, **params)
+        if primitive_mod.overrides_in_use:
+            overrides = self.state.overrides
+            if overrides and prim.name in overrides:
+                prim = overrides[prim.name]
+        if lower:
+            ans = prim.bind(*vals, **params)
+        elif params:
+            ans = prim.impl(*vals, **params)
+        else:
+            ans = prim.impl(*vals)
         if prim.nondiff or not parents:
             return ans
         save = prim.save
@@ -181,7 +188,7 @@ def backward(
                     rule = vjps[argnum]
                     if rule is None:
                         continue
-                    g = rule(ct, ans, *args, **params)
+                    g = rule(ct, ans, *args, **params) if params else rule(ct, ans, *args)
                     old = cts[p]
                     cts[p] = g if old is None else add(old, g)
             else:

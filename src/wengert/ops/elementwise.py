@@ -33,7 +33,8 @@ def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Call
 
     def vjp(ct: Any, ans: Any, *args: Any) -> Any:
         g = multiply_p.bind(ct, fn(ans, *args))
-        return unbroadcast(g, shape_of(args[i]))
+        shape = shape_of(args[i])
+        return g if shape_of(g) == shape else unbroadcast(g, shape)
 
     return vjp
 
