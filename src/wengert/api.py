@@ -531,9 +531,9 @@ def _reverse_custom_call(trace: ReverseTrace, f: custom_vjp, args: tuple, leaves
     k = len(out_leaves)
     tape = trace.tape
     base = len(tape)
+    tape.append(_Multi(_CustomRule(f"custom_vjp[{name}]", vjp_all), None, None, {}, parents, k))
     for _ in range(k - 1):
         tape.append(_OUT)
-    tape.append(_Multi(_CustomRule(f"custom_vjp[{name}]", vjp_all), None, None, {}, parents, k))
     boxed = [ReverseTracer(o, trace, base + j) for j, o in enumerate(out_leaves)]
     return tree_unflatten(out_td, boxed)
 

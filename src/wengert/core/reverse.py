@@ -5,8 +5,9 @@ The tape is a list indexed by the position of each recorded value:
 - a single-result call is the tuple ``(prim, args, ans, params, parents)`` where ``parents``
   lists ``(argnum, tape_index)`` of the traced arguments and ``args``/``ans`` hold only what
   ``prim.save`` asks for (so long tapes keep no more memory than the rules need);
-- a multiple-result call with k results takes k slots: ``_Out`` markers for the first k-1
-  and a ``_Multi`` record in the last.
+- a multiple-result call with k results takes k slots: a ``_Multi`` record in the first
+  and ``_Out`` markers in the others (all its results' consumers come later on the tape, so
+  their cotangents are complete when the loop reaches the record).
 
 Recording order is a topological order, so the backward pass is a single loop from the
 output's index down to 0, accumulating cotangents in a list: no recursion, no sorting.
@@ -124,11 +125,9 @@ class ReverseTrace(Trace):
         if prim.multiple_results:
             n = len(ans)
             base = len(tape)
+            tape.append(_Multi(prim, saved_args, ans if save & SAVE_ANS else None, params, parents, n))
             for _ in range(n - 1):
                 tape.append(_OUT)
-            tape.append(
-                _Multi(prim, saved_args, ans if save & SAVE_ANS else None, params, parents, n)
-            )
             return tuple(ReverseTracer(a, self, base + j) for j, a in enumerate(ans))
         tape.append((prim, saved_args, ans if save & SAVE_ANS else None, params, parents))
         return ReverseTracer(ans, self, len(tape) - 1)
@@ -159,11 +158,11 @@ def backward(
     """
     if isinstance(out_idx, int):
         top = out_idx
-        cts: list = [None] * (top + 1)
+        cts: list = [None] * len(tape)
         cts[top] = ct
     else:
         top = max(out_idx) if out_idx else -1
-        cts = [None] * (top + 1)
+        cts = [None] * len(tape)
         for i, c in zip(out_idx, ct):
             if c is None:
                 continue
@@ -195,13 +194,13 @@ def backward(
                 _apply_vjp_all(prim, ct, args, ans, params, parents, cts, add)
         elif node is None or node is _OUT:
             continue
-        else:  # _Multi: gather the cotangents of its results
+        else:  # _Multi: gather the cotangents of its results (slots i .. i+n-1)
             n = node.nout
-            group = cts[i - n + 1 : i + 1]
+            group = cts[i : i + n]
             if all(c is None for c in group):
                 continue
             if not keep:
-                for j in range(i - n + 1, i + 1):
+                for j in range(i, i + n):
                     cts[j] = None
             if free:
                 tape[i] = None

@@ -28,11 +28,11 @@ _LN10 = math.log(10.0)
 def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Callable:
     if nargs == 1:
         if with_args:
-            return lambda ct, ans, x: multiply_p.bind(ct, fn(ans, x))
-        return lambda ct, ans: multiply_p.bind(ct, fn(ans))
+            return lambda ct, ans, x, **params: multiply_p.bind(ct, fn(ans, x, **params))
+        return lambda ct, ans, **params: multiply_p.bind(ct, fn(ans, **params))
 
-    def vjp(ct: Any, ans: Any, *args: Any) -> Any:
-        g = multiply_p.bind(ct, fn(ans, *args))
+    def vjp(ct: Any, ans: Any, *args: Any, **params: Any) -> Any:
+        g = multiply_p.bind(ct, fn(ans, *args, **params))
         shape = shape_of(args[i])
         return g if shape_of(g) == shape else unbroadcast(g, shape)
 
@@ -40,12 +40,12 @@ def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Call
 
 
 def _jvp_from_partials(fns: tuple) -> Callable:
-    def jvp(tangents: tuple, ans: Any, *args: Any) -> Any:
+    def jvp(tangents: tuple, ans: Any, *args: Any, **params: Any) -> Any:
         out = None
         for t, fn in zip(tangents, fns):
             if t is None or fn is None:
                 continue
-            d = fn(ans, *args)
+            d = fn(ans, *args, **params)
             term = multiply_p.bind(t, d)
             out = term if out is None else add_p.bind(out, term)
         if out is None:
@@ -82,7 +82,7 @@ def defpartials(prim: Primitive, *partials: Callable | None, save: str = "args")
 def _ans_only(fn: Callable | None) -> Callable | None:
     if fn is None:
         return None
-    return lambda ans, *args: fn(ans)
+    return lambda ans, *args, **params: fn(ans, **params)
 
 
 def _ufunc(name: str, impl: Callable, **kw: Any) -> Primitive:
