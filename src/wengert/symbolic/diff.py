@@ -1,0 +1,70 @@
+"""Symbolic derivatives: forward-mode AD run over the expression DAG, then ``simplify``.
+
+The JVP rules are the same ones every other mode uses; here their primal values are
+expression nodes, so the tangent they compute is the derivative expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.forward import JVPTrace, JVPTracer
+from .expr import Expr, SymbolicError, as_expr, const, walk
+from .simplify import simplify
+
+
+def _symbol(x: Any) -> Expr:
+    if isinstance(x, Expr) and x.op == "symbol":
+        return x
+    raise SymbolicError(f"differentiate with respect to a symbol, got {x!r}")
+
+
+def rebuild(e: Expr, env: dict[int, Any]) -> Any:
+    """Re-run the DAG's operations (``bind``) with leaves replaced per ``env`` (by id)."""
+    vals: dict[int, Any] = {}
+    for n in walk(e):
+        if id(n) in env:
+            vals[id(n)] = env[id(n)]
+        elif n.op in ("symbol", "const"):
+            vals[id(n)] = n
+        else:
+            vals[id(n)] = n.op.bind(*(vals[id(a)] for a in n.args), **dict(n.params))
+    return vals[id(e)]
+
+
+def _diff1(e: Expr, x: Expr) -> Expr:
+    tr = JVPTrace()
+    with tr:
+        out = rebuild(e, {id(x): JVPTracer(tr, x, const(1))})
+    if out.__class__ is JVPTracer and out._trace is tr:
+        return as_expr(out.tangent)
+    return const(0)
+
+
+def diff(expr: Any, x: Any, n: int = 1, simplified: bool = True) -> Expr:
+    """The ``n``-th derivative of ``expr`` with respect to the symbol ``x``."""
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative integer, got {n!r}")
+    e = as_expr(expr)
+    x = _symbol(x)
+    for _ in range(n):
+        e = _diff1(e, x)
+        if simplified:
+            e = simplify(e)
+    return e
+
+
+def gradient(expr: Any, xs: Sequence[Any], simplified: bool = True) -> list[Expr]:
+    """``[d expr / d x for x in xs]``."""
+    return [diff(expr, x, 1, simplified) for x in xs]
+
+
+def jacobian(exprs: Sequence[Any], xs: Sequence[Any], simplified: bool = True) -> list[list[Expr]]:
+    """Rows: expressions; columns: symbols."""
+    return [gradient(e, xs, simplified) for e in exprs]
+
+
+def hessian(expr: Any, xs: Sequence[Any], simplified: bool = True) -> list[list[Expr]]:
+    """Matrix of second derivatives."""
+    return jacobian(gradient(expr, xs, simplified), xs, simplified)

@@ -1,0 +1,318 @@
+"""A safe parser for math expressions: a hand-written tokenizer and Pratt parser, never
+``eval``.
+
+Grammar: numbers (any Python int or float literal form: ``12``, ``1_000``, ``0x1f``,
+``1.5e-3``, ``.5``), names (symbols, or functions from a fixed whitelist when followed by
+``(``), the constants ``pi`` and ``e``, ``+ - * /``, ``^`` and ``**`` (right-associative,
+binding tighter than unary minus: ``-x^2`` is ``-(x^2)``), parentheses and commas.
+Anything else (strings, attribute access, ``__dunder__`` names, keywords such as
+``lambda``, unknown functions) is rejected with a ``ParseError`` pointing at the column.
+Input length and nesting depth are limited.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from fractions import Fraction
+from typing import Any
+
+from ..errors import WengertError
+
+MAX_LENGTH = 10_000
+MAX_DEPTH = 200
+
+
+class ParseError(WengertError, ValueError):
+    """Malformed or disallowed input; ``column`` is 1-based."""
+
+    def __init__(self, message: str, text: str, column: int) -> None:
+        self.message = message
+        self.text = text
+        self.column = column
+        shown = text if len(text) <= 120 else text[:120] + "..."
+        caret = " " * (min(column, 121) - 1) + "^"
+        super().__init__(f"{message} (column {column})\n  {shown}\n  {caret}")
+
+
+def _functions() -> dict[str, Any]:
+    from .. import numpy as wnp
+
+    f = {
+        "sin": wnp.sin,
+        "cos": wnp.cos,
+        "tan": wnp.tan,
+        "asin": wnp.arcsin,
+        "acos": wnp.arccos,
+        "atan": wnp.arctan,
+        "arcsin": wnp.arcsin,
+        "arccos": wnp.arccos,
+        "arctan": wnp.arctan,
+        "atan2": wnp.arctan2,
+        "arctan2": wnp.arctan2,
+        "sinh": wnp.sinh,
+        "cosh": wnp.cosh,
+        "tanh": wnp.tanh,
+        "asinh": wnp.arcsinh,
+        "acosh": wnp.arccosh,
+        "atanh": wnp.arctanh,
+        "arcsinh": wnp.arcsinh,
+        "arccosh": wnp.arccosh,
+        "arctanh": wnp.arctanh,
+        "exp": wnp.exp,
+        "exp2": wnp.exp2,
+        "expm1": wnp.expm1,
+        "log": wnp.log,
+        "ln": wnp.log,
+        "log2": wnp.log2,
+        "log10": wnp.log10,
+        "log1p": wnp.log1p,
+        "sqrt": wnp.sqrt,
+        "cbrt": wnp.cbrt,
+        "abs": wnp.absolute,
+        "hypot": wnp.hypot,
+        "logaddexp": wnp.logaddexp,
+        "maximum": wnp.maximum,
+        "minimum": wnp.minimum,
+        "square": wnp.square,
+    }
+    return f
+
+
+FUNCTION_NAMES = frozenset(
+    "sin cos tan asin acos atan arcsin arccos arctan atan2 arctan2 sinh cosh tanh asinh acosh atanh "
+    "arcsinh arccosh arctanh exp exp2 expm1 log ln log2 log10 log1p sqrt cbrt abs hypot logaddexp "
+    "maximum minimum square".split()
+)
+_ARITY = {"atan2": 2, "arctan2": 2, "hypot": 2, "logaddexp": 2, "maximum": 2, "minimum": 2}
+
+_NUMBER = re.compile(
+    r"0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+"
+    r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?"
+)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Tok:
+    __slots__ = ("kind", "text", "col")
+
+    def __init__(self, kind: str, text: str, col: int) -> None:
+        self.kind, self.text, self.col = kind, text, col
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t\n\r":
+            i += 1
+            continue
+        col = i + 1
+        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+            m = _NUMBER.match(text, i)
+            s = m.group(0) if m else ""
+            if not s or (i + len(s) < n and (text[i + len(s)].isalnum() or text[i + len(s)] in "._")):
+                end = i + len(s)
+                while end < n and (text[end].isalnum() or text[end] in "._"):
+                    end += 1
+                raise ParseError(f"malformed number {text[i:end]!r}", text, col)
+            toks.append(_Tok("num", s, col))
+            i += len(s)
+            continue
+        if c.isalpha() or c == "_":
+            m = _NAME.match(text, i)
+            s = m.group(0)
+            if (
+                s.startswith("_")
+                or keyword.iskeyword(s)
+                or s in ("eval", "exec", "import", "compile", "globals", "locals", "getattr", "open")
+            ):
+                raise ParseError(f"{s!r} is not allowed in an expression", text, col)
+            toks.append(_Tok("name", s, col))
+            i += len(s)
+            continue
+        if text.startswith("**", i):
+            toks.append(_Tok("op", "^", col))
+            i += 2
+            continue
+        if c in "+-*/^(),":
+            toks.append(_Tok("op", c, col))
+            i += 1
+            continue
+        what = {
+            "'": "string",
+            '"': "string",
+            ".": "attribute access",
+            "[": "indexing",
+            "=": "assignment",
+            ";": "statement separator",
+            "@": "operator '@'",
+            "%": "operator '%'",
+            "`": "backquote",
+            "\\": "backslash",
+            "{": "brace",
+            "}": "brace",
+            ":": "colon",
+            "#": "comment",
+            "<": "comparison",
+            ">": "comparison",
+            "!": "operator '!'",
+            "&": "operator '&'",
+            "|": "operator '|'",
+        }.get(c)
+        raise ParseError(f"unexpected {what or 'character'} {c!r}", text, col)
+    toks.append(_Tok("end", "", n + 1))
+    return toks
+
+
+def _number(tok: _Tok, text: str) -> Any:
+    s = tok.text.replace("_", "")
+    try:
+        if s[:2].lower() in ("0x", "0o", "0b"):
+            return int(s, 0)
+        if any(ch in s for ch in ".eE"):
+            return Fraction(s)  # exact decimal (1.5e-3 = 3/2000)
+        return int(s)
+    except (ValueError, ZeroDivisionError):
+        raise ParseError(f"malformed number {tok.text!r}", text, tok.col) from None
+
+
+class _Parser:
+    # binding powers
+    BP = {"+": 10, "-": 10, "*": 20, "/": 20, "^": 40}
+
+    def __init__(self, text: str, names: dict[str, Any], positive: bool) -> None:
+        self.text = text
+        self.toks = _tokenize(text)
+        self.i = 0
+        self.names = names
+        self.positive = positive
+        self.funcs = _functions()
+        self.depth = 0
+
+    def peek(self) -> _Tok:
+        return self.toks[self.i]
+
+    def next(self) -> _Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def expect(self, s: str) -> _Tok:
+        t = self.next()
+        if t.text != s or t.kind != "op":
+            found = "end of input" if t.kind == "end" else repr(t.text)
+            raise ParseError(f"expected {s!r}, found {found}", self.text, t.col)
+        return t
+
+    def enter(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"expression nested more than {MAX_DEPTH} levels deep", self.text, col)
+
+    def parse(self) -> Any:
+        e = self.expr(0)
+        t = self.peek()
+        if t.kind != "end":
+            raise ParseError(f"unexpected {t.text!r} after a complete expression", self.text, t.col)
+        return e
+
+    def expr(self, min_bp: int) -> Any:
+        t = self.next()
+        self.enter(t.col)
+        lhs = self.prefix(t)
+        while True:
+            op = self.peek()
+            if op.kind == "end" or op.text in ("(", ")", ","):
+                if op.kind == "op" and op.text == "(":
+                    raise ParseError("implicit multiplication is not allowed; write '*'", self.text, op.col)
+                break
+            if op.kind != "op":
+                raise ParseError(f"expected an operator before {op.text!r}", self.text, op.col)
+            bp = self.BP[op.text]
+            if bp < min_bp or (bp == min_bp and op.text != "^"):
+                break
+            self.next()
+            rhs = self.expr(bp if op.text == "^" else bp + 1)
+            lhs = self.apply(op.text, lhs, rhs)
+        self.depth -= 1
+        return lhs
+
+    def apply(self, op: str, a: Any, b: Any) -> Any:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            from .expr import as_expr
+
+            return as_expr(a) / b
+        from .expr import as_expr
+
+        return as_expr(a) ** b
+
+    def prefix(self, t: _Tok) -> Any:
+        from .expr import const, symbols
+
+        if t.kind == "num":
+            return const(_number(t, self.text))
+        if t.kind == "op" and t.text == "(":
+            e = self.expr(0)
+            self.expect(")")
+            return e
+        if t.kind == "op" and t.text in "+-":
+            operand = self.expr(30)  # tighter than * and /, looser than ^
+            return -operand if t.text == "-" else operand
+        if t.kind == "name":
+            name = t.text
+            if name.startswith("__") or keyword.iskeyword(name) or name in ("import", "eval", "exec", "lambda"):
+                raise ParseError(f"{name!r} is not allowed in an expression", self.text, t.col)
+            nxt = self.peek()
+            if nxt.kind == "op" and nxt.text == "(":
+                if name not in self.funcs:
+                    raise ParseError(f"unknown function {name!r}; allowed: {', '.join(sorted(FUNCTION_NAMES))}", self.text, t.col)
+                self.next()
+                args = [self.expr(0)]
+                while self.peek().kind == "op" and self.peek().text == ",":
+                    self.next()
+                    args.append(self.expr(0))
+                self.expect(")")
+                want = _ARITY.get(name, 1)
+                if len(args) != want:
+                    raise ParseError(f"{name} takes {want} argument(s), got {len(args)}", self.text, t.col)
+                return self.funcs[name](*args)
+            if name in FUNCTION_NAMES:
+                raise ParseError(f"function {name!r} needs parentheses: {name}(...)", self.text, t.col)
+            if name == "pi":
+                import math
+
+                return const(math.pi)
+            if name == "e" and "e" not in self.names:
+                import math
+
+                return const(math.e)
+            if name not in self.names:
+                self.names[name] = symbols(name, positive=self.positive)
+            return self.names[name]
+        if t.kind == "end":
+            raise ParseError("unexpected end of input", self.text, t.col)
+        raise ParseError(f"unexpected {t.text!r}", self.text, t.col)
+
+
+def parse(text: str, symbols: dict[str, Any] | None = None, positive: bool = False) -> Any:
+    """Parse math text into a symbolic expression (never uses ``eval``).
+
+    ``symbols`` maps names to existing symbols (others are created; ``positive=True`` gives
+    them the positivity assumption).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse: expected a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"input longer than {MAX_LENGTH} characters", text[:200], MAX_LENGTH + 1)
+    if not text.strip():
+        raise ParseError("empty expression", text, 1)
+    names = dict(symbols or {})
+    return _Parser(text, names, positive).parse()

@@ -1,0 +1,272 @@
+"""Printers for symbolic expressions: infix math with minimal parentheses, LaTeX, NumPy
+source; the sizes ``tree_size`` (operations counted as a tree) and ``dag_size`` (counted once
+per shared node), which measure expression swell.
+
+Operator precedence lives in one table; printers dispatch on the primitive's name and fall
+back to ``name(args)``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .expr import Expr, walk
+
+# precedence: higher binds tighter
+PREC = {"add": 10, "subtract": 10, "multiply": 20, "true_divide": 20, "negative": 30, "power": 40, "atom": 100}
+
+_FUNC_NAMES = {
+    "absolute": "abs",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arctan2": "atan2",
+}
+_LATEX_FUNCS = {
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tan": r"\tan",
+    "sinh": r"\sinh",
+    "cosh": r"\cosh",
+    "tanh": r"\tanh",
+    "log": r"\log",
+    "arcsin": r"\arcsin",
+    "arccos": r"\arccos",
+    "arctan": r"\arctan",
+    "exp": r"\exp",
+}
+
+TREE_PRINT_LIMIT = 50_000  # larger trees print as their Wengert list (shared nodes named)
+
+
+def _num_str(v: Any) -> tuple[str, int]:
+    if isinstance(v, Fraction):
+        s = f"{v.numerator}/{v.denominator}"
+        return s, PREC["true_divide"] - (1 if v < 0 else 0)
+    if isinstance(v, complex):
+        return f"({v!r})".replace("((", "(").replace("))", ")"), PREC["atom"]
+    s = repr(v)
+    if s in ("inf", "-inf", "nan"):
+        s = {"inf": "inf", "-inf": "-inf", "nan": "nan"}[s]
+    return s, (PREC["negative"] if s.startswith("-") else PREC["atom"])
+
+
+def _wrap(s: str, p: int, need: int, strict: bool = False) -> str:
+    return f"({s})" if (p < need or (strict and p == need)) else s
+
+
+def to_str(e: Expr) -> str:
+    """Infix math with minimal parentheses (parses back with ``parse``)."""
+    if tree_size(e) > TREE_PRINT_LIMIT:
+        return wengert_list(e)
+    memo: dict[int, tuple[str, int]] = {}
+    for n in walk(e):
+        memo[id(n)] = _fmt(n, [memo[id(a)] for a in n.args])
+    return memo[id(e)][0]
+
+
+def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
+    if n.op == "symbol":
+        return n.name, PREC["atom"]
+    if n.op == "const":
+        return _num_str(n.value)
+    name = n.opname
+    if name == "add":
+        (a, pa), (b, pb) = args
+        if b.startswith("-") and pb >= PREC["multiply"]:
+            return f"{a} - {b[1:]}", PREC["add"]
+        return f"{_wrap(a, pa, PREC['add'])} + {_wrap(b, pb, PREC['add'])}", PREC["add"]
+    if name == "subtract":
+        (a, pa), (b, pb) = args
+        return f"{_wrap(a, pa, PREC['add'])} - {_wrap(b, pb, PREC['add'], True)}", PREC["add"]
+    if name == "multiply":
+        (a, pa), (b, pb) = args
+        return f"{_wrap(a, pa, PREC['multiply'])}*{_wrap(b, pb, PREC['multiply'], pb == PREC['true_divide'] - 1)}", PREC[
+            "multiply"
+        ]
+    if name == "true_divide":
+        (a, pa), (b, pb) = args
+        return f"{_wrap(a, pa, PREC['multiply'])}/{_wrap(b, pb, PREC['multiply'], True)}", PREC["true_divide"]
+    if name == "negative":
+        ((a, pa),) = args
+        return f"-{_wrap(a, pa, PREC['negative'])}", PREC["negative"]
+    if name in ("power", "square", "reciprocal"):
+        if name == "square":
+            args = [args[0], ("2", PREC["atom"])]
+        if name == "reciprocal":
+            ((a, pa),) = args
+            return f"1/{_wrap(a, pa, PREC['multiply'], True)}", PREC["true_divide"]
+        (a, pa), (b, pb) = args
+        return f"{_wrap(a, pa, PREC['power'], True)}**{_wrap(b, pb, PREC['power'])}", PREC["power"]
+    fname = _FUNC_NAMES.get(name, name)
+    inner = ", ".join(a for a, _ in args)
+    if n.params:
+        inner += "".join(f", {k}={v!r}" for k, v in n.params)
+    return f"{fname}({inner})", PREC["atom"]
+
+
+# --------------------------------------------------------------------------- LaTeX
+
+
+def _latex_num(v: Any) -> tuple[str, int]:
+    if isinstance(v, Fraction):
+        sign = "-" if v < 0 else ""
+        return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", (PREC["negative"] if sign else PREC["atom"])
+    s = repr(v)
+    if s == "inf":
+        return r"\infty", PREC["atom"]
+    if "e" in s and isinstance(v, float):
+        m, ex = s.split("e")
+        s = f"{m} \\cdot 10^{{{int(ex)}}}"
+        return s, PREC["multiply"]
+    return s, (PREC["negative"] if s.startswith("-") else PREC["atom"])
+
+
+def _latex_symbol(name: str) -> str:
+    greek = {
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "theta",
+        "lambda",
+        "mu",
+        "sigma",
+        "phi",
+        "omega",
+        "tau",
+        "rho",
+        "eta",
+        "nu",
+        "xi",
+        "kappa",
+        "zeta",
+        "chi",
+        "psi",
+    }
+    base, _, sub = name.partition("_")
+    if not sub:
+        i = len(base)
+        while i > 0 and base[i - 1].isdigit():
+            i -= 1
+        if 0 < i < len(base):
+            base, sub = base[:i], base[i:]
+    b = f"\\{base}" if base in greek else base
+    if len(base) > 1 and base not in greek:
+        b = f"\\mathrm{{{base}}}"
+    return f"{b}_{{{sub}}}" if sub else b
+
+
+def latex(e: Expr) -> str:
+    """LaTeX source of the expression."""
+    memo: dict[int, tuple[str, int]] = {}
+    for n in walk(e):
+        memo[id(n)] = _latex_node(n, [memo[id(a)] for a in n.args])
+    return memo[id(e)][0]
+
+
+def _lwrap(s: str, p: int, need: int) -> str:
+    return f"\\left({s}\\right)" if p < need else s
+
+
+def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
+    if n.op == "symbol":
+        return _latex_symbol(n.name), PREC["atom"]
+    if n.op == "const":
+        return _latex_num(n.value)
+    name = n.opname
+    if name == "add":
+        (a, pa), (b, pb) = args
+        if b.startswith("-"):
+            return f"{a} - {b[1:]}", PREC["add"]
+        return f"{a} + {b}", PREC["add"]
+    if name == "subtract":
+        (a, pa), (b, pb) = args
+        return f"{a} - {_lwrap(b, pb, PREC['add'] + 1)}", PREC["add"]
+    if name == "multiply":
+        (a, pa), (b, pb) = args
+        sep = " \\cdot " if (b[:1].isdigit() or b.startswith("-")) else " "
+        return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'] + 1)}", PREC["multiply"]
+    if name == "true_divide":
+        (a, _), (b, _) = args
+        return f"\\frac{{{a}}}{{{b}}}", PREC["atom"]
+    if name == "reciprocal":
+        ((a, _),) = args
+        return f"\\frac{{1}}{{{a}}}", PREC["atom"]
+    if name == "negative":
+        ((a, pa),) = args
+        return f"-{_lwrap(a, pa, PREC['negative'])}", PREC["negative"]
+    if name in ("power", "square"):
+        (a, pa) = args[0]
+        b = "2" if name == "square" else args[1][0]
+        return f"{_lwrap(a, pa, PREC['atom'])}^{{{b}}}", PREC["power"]
+    if name == "sqrt":
+        return f"\\sqrt{{{args[0][0]}}}", PREC["atom"]
+    if name == "exp":
+        return f"e^{{{args[0][0]}}}", PREC["power"]
+    if name == "absolute":
+        return f"\\left|{args[0][0]}\\right|", PREC["atom"]
+    f = _LATEX_FUNCS.get(name, f"\\operatorname{{{_FUNC_NAMES.get(name, name)}}}")
+    inner = ", ".join(a for a, _ in args)
+    return f"{f}\\left({inner}\\right)", PREC["atom"]
+
+
+# --------------------------------------------------------------------------- sizes and lists
+
+
+def dag_size(e: Expr) -> int:
+    """Number of operations, each shared subexpression counted once."""
+    return sum(1 for n in walk(e) if n.op not in ("symbol", "const"))
+
+
+def tree_size(e: Expr) -> int:
+    """Number of operations if the expression were written out as a tree (no sharing)."""
+    size: dict[int, int] = {}
+    for n in walk(e):
+        size[id(n)] = 0 if n.op in ("symbol", "const") else 1 + sum(size[id(a)] for a in n.args)
+    return size[id(e)]
+
+
+def wengert_list(e: Expr) -> str:
+    """The expression as its Wengert list: one line per operation, shared nodes named once."""
+    names: dict[int, str] = {}
+    lines = []
+    k = 0
+    for n in walk(e):
+        if n.op == "symbol":
+            names[id(n)] = n.name
+        elif n.op == "const":
+            names[id(n)] = _num_str(n.value)[0]
+        else:
+            k += 1
+            names[id(n)] = f"v{k}"
+            args = ", ".join(names[id(a)] for a in n.args)
+            params = "".join(f", {p}={v!r}" for p, v in n.params)
+            lines.append(f"v{k} = {n.opname}({args}{params})")
+    if not lines:
+        return names[id(e)]
+    return "\n".join(lines)
+
+
+def to_dot(e: Expr) -> str:
+    """Graphviz DOT text of the expression DAG."""
+    lines = ["digraph expr {", '  node [fontname="Helvetica", fontsize=10];']
+    ids: dict[int, str] = {}
+    for k, n in enumerate(walk(e)):
+        node = f"n{k}"
+        ids[id(n)] = node
+        if n.op == "symbol":
+            lines.append(f'  {node} [shape=ellipse, label="{n.name}"];')
+        elif n.op == "const":
+            lines.append(f'  {node} [shape=plaintext, label="{_num_str(n.value)[0]}"];')
+        else:
+            lines.append(f'  {node} [shape=box, label="{n.opname}"];')
+            for a in n.args:
+                lines.append(f"  {ids[id(a)]} -> {node};")
+    lines.append("}")
+    return "\n".join(lines)
