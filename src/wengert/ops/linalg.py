@@ -919,7 +919,6 @@ def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:  # noqa: A
 
 
 def _matrix_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:  # noqa: A002
-    nd = len(shape_of(x))
     if ord in (2, -2, "nuc"):
         s = svd(moveaxis(x, (row, col), (-2, -1)), compute_uv=False)
         if ord == 2:
@@ -943,7 +942,6 @@ def _matrix_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:  
         shp[row] = 1
         shp[col] = 1
         out = reshape(out, tuple(shp))
-    del nd
     return out
 
 
