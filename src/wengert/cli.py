@@ -15,7 +15,6 @@ import argparse
 import ast
 import importlib.util
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -398,7 +397,8 @@ def cmd_grad(args: argparse.Namespace) -> int:
             f = jacfwd(fn, argnums)
             results["forward"] = (jit(f) if args.jit else f)(*vals)
         else:
-            est = numeric.jacobian(fn, tuple(vals)) if not scalar else numeric.gradient(lambda *a: fn(*a), tuple(vals))
+            packed = (lambda a: fn(*a))  # noqa: E731  (numeric takes one pytree argument)
+            est = numeric.jacobian(packed, tuple(vals)) if not scalar else numeric.gradient(packed, tuple(vals))
             results["numeric"] = est.value
             results["numeric error estimate"] = est.error
     print(f"{getattr(fn, '__name__', 'f')}({', '.join(_fmt(v) for v in vals)}) = {_fmt(out, 6)}")
@@ -458,7 +458,6 @@ def cmd_graph(args: argparse.Namespace) -> int:
         point = [np.float64(at.get(n, 1.0)) for n in names]
         f = grad(fn, tuple(range(len(syms)))) if args.grad else fn
         g = trace(f)(*point)
-        g.inputs[:]  # noqa: B018  (names come from the function's parameters)
         for v, n in zip(g.inputs, names):
             v.name = n
     g = g.optimize()
@@ -593,4 +592,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-_ = math

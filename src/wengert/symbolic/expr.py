@@ -134,7 +134,12 @@ class Expr(Tracer):
     def make(cls, prim: Primitive, args: tuple, params: dict) -> Expr:
         pk = _params_key(params)
         ident = (prim.name, tuple(id(a) for a in args), pk)
-        hit = cls._table.get(ident)
+        try:
+            hit = cls._table.get(ident)
+        except TypeError:
+            raise SymbolicError(
+                f"{prim.name!r} with parameters {params!r} cannot be used on scalar symbolic expressions"
+            ) from None
         if hit is not None:
             return hit
         key = zlib.crc32(repr((prim.name, tuple(a.key for a in args), pk)).encode())

@@ -191,7 +191,7 @@ def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
     if name == "multiply":
         (a, pa), (b, pb) = args
         sep = " \\cdot " if (b[:1].isdigit() or b.startswith("-")) else " "
-        return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'] + 1)}", PREC["multiply"]
+        return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'])}", PREC["multiply"]
     if name == "true_divide":
         (a, _), (b, _) = args
         return f"\\frac{{{a}}}{{{b}}}", PREC["atom"]
