@@ -93,7 +93,7 @@ class _Emitter:
         self.nconst = 0
 
     def const(self, value: Any, hint: str = "c") -> str:
-        name = f"{hint}{self.nconst}"
+        name = f"_{hint}{self.nconst}"
         self.nconst += 1
         self.ns[name] = value
         return name
@@ -104,9 +104,11 @@ class _Emitter:
         v = x.value
         if isinstance(v, (bool, int, float)) and not isinstance(v, np.generic):
             return repr(v) if np.isfinite(v) else self.const(v)
-        if isinstance(v, np.generic) and v.dtype.kind in "fiub" and v.dtype in (np.float64, np.int64, np.bool_):
+        if isinstance(v, (np.generic, np.ndarray)) and np.ndim(v) == 0 and v.dtype.kind in "fiub":
             pv = v.item()
-            return repr(pv) if np.isfinite(pv) else self.const(v)
+            if isinstance(pv, float) and not np.isfinite(pv):
+                return self.const(v)
+            return f"np.{v.dtype.name}({pv!r})"  # NumPy scalars are strongly typed: keep the dtype
         return self.const(v)
 
     def param(self, v: Any) -> str:

@@ -26,7 +26,7 @@ from ..core.primitive import Primitive, Tracer, state
 from ..errors import WengertError
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph, Var
-from .tracing import ConcretizationError, GraphTrace, GraphTracer, _dtype
+from .tracing import ConcretizationError, GraphTrace, GraphTracer, _dtype, example_value
 
 __all__ = ["cond", "while_loop", "fori_loop", "scan"]
 
@@ -36,19 +36,7 @@ def _graph_active() -> bool:
 
 
 def _concrete(x: Any) -> Any:
-    """A plain example value shaped like one element of ``x`` (batch axes of vmap levels
-    removed), for tracing bodies."""
-    from ..core.batching import BatchTracer
-
-    n_batch = 0
-    v = x
-    while isinstance(v, Tracer):
-        if isinstance(v, BatchTracer):
-            n_batch += 1
-        v = v.primal
-    for _ in range(n_batch):
-        v = v[0]
-    return v
+    return example_value(x)
 
 
 def _aval(x: Any) -> tuple:
@@ -95,17 +83,17 @@ def _trace_body(fun: Callable, example: list, in_tree: Any, name: str) -> tuple[
 
     for o in leaves:
         if o.__class__ is GraphTracer and o._trace is tr:
-            outs.append(o.var)
+            outs.append(o.gvar)
         elif isinstance(o, Tracer):
             hit = tr.captured.get(id(o))
             if hit is None:
                 t = tr.new_input(_concrete(o), f"captured{len(tr.captured)}")
                 tr.captured[id(o)] = (o, t)
                 hit = tr.captured[id(o)]
-            outs.append(hit[1].var)
+            outs.append(hit[1].gvar)
         else:
             outs.append(Literal(o))
-    g = Graph([b.var for b in boxed], tr.eqns, outs, None, None, name)
+    g = Graph([b.gvar for b in boxed], tr.eqns, outs, None, None, name)
     return g, list(tr.captured.values()), out_tree
 
 
@@ -120,7 +108,7 @@ def _close(graphs: list[tuple[Graph, list]]) -> tuple[list[Graph], list]:
                 order.append(id(outer))
     out = []
     for g, caps in graphs:
-        mine = {id(o): t.var for o, t in caps}
+        mine = {id(o): t.gvar for o, t in caps}
         extra = []
         for k in order:
             v = mine.get(k)
@@ -381,7 +369,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         length = lengths.pop()
     elif lengths and lengths != {length}:
         raise ValueError(f"scan: length={length} but xs has length {sorted(lengths)}")
-    if not _graph_active():
+    if not _graph_active() and length > 0:
         return _scan_eager(f, init, xs, x_leaves, x_tree, length, reverse)
     from ..ops.indexing import getitem
 

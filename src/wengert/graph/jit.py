@@ -20,7 +20,7 @@ import numpy as np
 from ..core.primitive import Primitive, Tracer
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph
-from .tracing import GraphTrace, trace_graph
+from .tracing import CallPrimitive, GraphTrace, example_value, trace_graph
 
 log = logging.getLogger("wengert.jit")
 
@@ -104,7 +104,7 @@ class Jitted:
         result = None
         if entry is None:
             log.debug("jit(%s): tracing for a new signature %s", self.__name__, key[1])
-            concrete = [x.full_lower() if isinstance(x, Tracer) else x for x in leaves]
+            concrete = [example_value(x) if isinstance(x, Tracer) else x for x in leaves]
             positions = [i for i in range(len(args)) if i not in dict(svals)]
             g, result = trace_graph(
                 self._closed(svals, len(args)),
@@ -170,18 +170,19 @@ def _call_primitive(entry: _Entry) -> Primitive:
         return entry.call_prim
     g = entry.graph
     fn = entry.fn
-    p = Primitive(f"jit[{g.name}]", lambda *xs: tuple(fn(*xs)), multiple_results=True, register=False)
+    p = CallPrimitive(f"jit[{g.name}]", lambda *xs: tuple(fn(*xs)), multiple_results=True, register=False)
+    p.graph = g
 
     def evaluate(*xs: Any) -> list:
         return g.evaluate(*xs)
 
     def vjp_all(cts: tuple, ans: Any, *xs: Any) -> tuple:
-        from ..api import vjp as _vjp
+        from .control import _vjp_masked
 
         if entry._vjp is None:
 
             def back(xs_: tuple, cts_: tuple) -> tuple:
-                _, f_vjp = _vjp(lambda *a: tuple(evaluate(*a)), *xs_)
+                _, f_vjp = _vjp_masked(lambda *a: tuple(evaluate(*a)), tuple(xs_))
                 return f_vjp(tuple(cts_))
 
             entry._vjp = jit(back)
@@ -189,12 +190,12 @@ def _call_primitive(entry: _Entry) -> Primitive:
         return entry._vjp(tuple(xs), full)
 
     def jvp_rule(ts: tuple, ans: Any, *xs: Any) -> tuple:
-        from ..api import jvp as _jvp
+        from .control import _jvp_masked
 
         if entry._jvp is None:
 
             def fwd(xs_: tuple, ts_: tuple) -> Any:
-                return _jvp(lambda *a: tuple(evaluate(*a)), xs_, ts_)[1]
+                return _jvp_masked(lambda *a: tuple(evaluate(*a)), tuple(xs_), tuple(ts_))[1]
 
             entry._jvp = jit(fwd)
         from ..ops.elementwise import zeros_like

@@ -93,6 +93,11 @@ def _foldable(e: Eqn) -> bool:
         return False
     if any(np.size(i.value) > MAX_FOLD_SIZE for i in e.inputs):
         return False
+    if any(int(np.prod(o.shape)) > MAX_FOLD_SIZE for o in e.outputs):
+        return False
+    for i in e.inputs:  # arbitrary-precision integers could grow without bound
+        if isinstance(i.value, int) and not isinstance(i.value, bool) and i.value.bit_length() > 64:
+            return False
     if any(isinstance(v, Graph) for v in e.params.values()):
         return False
     if e.prim.name == "power":
@@ -164,8 +169,8 @@ def _same_aval(x: Operand, out: Var) -> bool:
     return tuple(x.shape) == tuple(out.shape) and np.dtype(x.dtype) == out.dtype
 
 
-# Ops whose results are finite whenever their inputs are (or always): x*0 -> 0 is valid there.
-_FINITE_OUT = {"sin", "cos", "tanh", "sign", "arctan", "where"}
+# Ops whose results are finite whenever their inputs are: x*0 -> 0 is valid only then.
+_FINITE_OUT = {"sin", "cos", "tanh", "sign", "arctan"}
 
 
 def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
@@ -175,11 +180,7 @@ def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
         except TypeError:
             return False
     e = producer.get(x.id)
-    return (
-        e is not None
-        and e.prim.name in _FINITE_OUT
-        and all(_known_finite(i, producer) or e.prim.name in {"tanh", "sin", "cos", "arctan", "sign"} for i in e.inputs)
-    )
+    return e is not None and e.prim.name in _FINITE_OUT and all(_known_finite(i, producer) for i in e.inputs)
 
 
 def _identity(pos_const: float, sides: tuple[int, ...]) -> Callable:

@@ -8,13 +8,31 @@ import numpy as np
 
 from .ir import Eqn, Graph, Literal, Var
 
+_RESERVED = {"np"}
+
+
+def _safe_identifier(name: str) -> str:
+    """A Python identifier for generated code: other characters become '_', names that could
+    clash with generated ones (leading '_', 'np', keywords, builtins) get a suffix."""
+    import builtins
+    import keyword
+
+    s = "".join(c if (c.isascii() and (c.isalnum() or c == "_")) else "_" for c in str(name)) or "x"
+    if s[0].isdigit():
+        s = "x" + s
+    if s.startswith("_"):
+        s = "a" + s
+    if keyword.iskeyword(s) or s in _RESERVED or hasattr(builtins, s):
+        s += "_"
+    return s
+
 
 def var_names(g: Graph) -> dict[int, str]:
     """Readable, per-graph names: inputs keep theirs, intermediates are v1, v2, ..."""
     names: dict[int, str] = {}
     used = set()
     for k, v in enumerate(g.inputs):
-        n = v.name or f"x{k}"
+        n = _safe_identifier(v.name or f"x{k}")
         while n in used:
             n += "_"
         names[v.id] = n

@@ -66,6 +66,15 @@ def _enc(v: Any) -> Any:
 
 
 def _dec(v: Any, where: str) -> Any:
+    try:
+        return _dec_value(v, where)
+    except GraphFormatError:
+        raise
+    except (TypeError, ValueError, OverflowError) as e:
+        raise GraphFormatError(f"{where}: malformed value {v!r:.80} ({e})") from None
+
+
+def _dec_value(v: Any, where: str) -> Any:
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if not isinstance(v, dict) or len(v) == 0:
@@ -74,11 +83,20 @@ def _dec(v: Any, where: str) -> Any:
         return float(v["float"])
     if "complex" in v:
         re, im = v["complex"]
+        if not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in (re, im)):
+            raise GraphFormatError(f"{where}: complex parts must be numbers")
         return complex(re, im)
     if "ellipsis" in v:
         return Ellipsis
     if "slice" in v:
-        return slice(*(_dec(x, where) for x in v["slice"]))
+        parts = v["slice"]
+        if (
+            not isinstance(parts, list)
+            or len(parts) != 3
+            or not all(p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts)
+        ):
+            raise GraphFormatError(f"{where}: a slice needs [start, stop, step] of integers or null")
+        return slice(*parts)
     if "tuple" in v:
         return tuple(_dec(x, where) for x in v["tuple"])
     if "list" in v:
@@ -86,7 +104,12 @@ def _dec(v: Any, where: str) -> Any:
     if "array" in v:
         dt = _dtype(v.get("dtype"), where)
         data = [_dec(x, where) for x in v["array"]]
-        return np.array(data, dtype=dt).reshape(tuple(v.get("shape", [len(data)])))
+        shape = v.get("shape", [len(data)])
+        if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+            raise GraphFormatError(f"{where}: invalid array shape {shape!r}")
+        if int(np.prod(shape)) != len(data):
+            raise GraphFormatError(f"{where}: array shape {shape} does not hold {len(data)} values")
+        return np.array(data, dtype=dt).reshape(tuple(shape))
     if "scalar" in v:
         return _dtype(v.get("dtype"), where).type(_dec(v["scalar"], where))
     if "dtype" in v:
@@ -153,13 +176,22 @@ def _graph_from_dict(d: Any, where: str) -> Graph:
     env: dict[int, Var] = {}
 
     def mkvar(v: Any, w: str) -> Var:
-        if not isinstance(v, dict) or not isinstance(v.get("id"), int) or not isinstance(v.get("shape"), list):
+        if (
+            not isinstance(v, dict)
+            or not isinstance(v.get("id"), int)
+            or isinstance(v.get("id"), bool)
+            or not isinstance(v.get("shape"), list)
+            or "dtype" not in v
+        ):
             raise GraphFormatError(f"{w}: a variable needs integer 'id', list 'shape' and 'dtype'")
         if v["id"] in env:
             raise GraphFormatError(f"{w}: variable id {v['id']} defined twice")
-        if not all(isinstance(s, int) and s >= 0 for s in v["shape"]):
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in v["shape"]):
             raise GraphFormatError(f"{w}: invalid shape {v['shape']!r}")
-        var = Var(tuple(v["shape"]), _dtype(v.get("dtype"), w), v.get("name"))
+        name = v.get("name")
+        if name is not None and not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+            raise GraphFormatError(f"{w}: variable name {name!r} is not a plain identifier")
+        var = Var(tuple(v["shape"]), _dtype(v.get("dtype"), w), name)
         env[v["id"]] = var
         return var
 

@@ -48,11 +48,11 @@ def user_line() -> str:
 class GraphTracer(Tracer):
     """A variable of a graph under construction, with the example value."""
 
-    __slots__ = ("var", "value")
+    __slots__ = ("gvar", "value")
 
     def __init__(self, trace: GraphTrace, var: Var, value: Any) -> None:
         self._trace = trace
-        self.var = var
+        self.gvar = var
         self.value = value
 
     @property
@@ -78,7 +78,7 @@ class GraphTracer(Tracer):
         raise self._concrete("Using as an index")
 
     def __repr__(self) -> str:
-        return f"GraphTracer({self.var!r}: {self.value!r})"
+        return f"GraphTracer({self.gvar!r}: {self.value!r})"
 
 
 def _params_key(params: dict) -> Any:
@@ -102,6 +102,13 @@ def _hashable(v: Any) -> Any:
         return v
     except TypeError:
         return ("id", id(v))
+
+
+class CallPrimitive(Primitive):
+    """A call of a compiled graph (``jit``) seen by outer transformations; graph traces
+    inline it instead of recording it."""
+
+    __slots__ = ("graph",)
 
 
 class GraphTrace(Trace):
@@ -128,7 +135,7 @@ class GraphTrace(Trace):
         vals: list = []
         for a in args:
             if a.__class__ is GraphTracer and a._trace is self:
-                inputs.append(a.var)
+                inputs.append(a.gvar)
                 vals.append(a.value)
             elif isinstance(a, Tracer):
                 raise CapturedTracerError(
@@ -139,6 +146,8 @@ class GraphTrace(Trace):
             else:
                 inputs.append(Literal(a))
                 vals.append(a)
+        if prim.__class__ is CallPrimitive:  # a compiled function: inline its equations
+            return tuple(prim.graph.evaluate(*args))
         try:
             key = (prim, tuple(i.id if i.__class__ is Var else i.key() for i in inputs), _params_key(params) if params else ())
             hit = self.cse.get(key)
@@ -244,22 +253,38 @@ def trace_graph(
     values = []
     for o in out_leaves:
         if o.__class__ is GraphTracer and o._trace is gt:
-            outputs.append(o.var)
+            outputs.append(o.gvar)
             values.append(o.value)
         elif isinstance(o, Tracer):
             raise CapturedTracerError("the traced function returned a value of an enclosing transformation")
         else:
             outputs.append(Literal(o))
             values.append(o)
-    g = Graph([b.var for b in boxed], gt.eqns, outputs, in_tree, out_tree, name or getattr(fun, "__name__", "f"))
+    g = Graph([b.gvar for b in boxed], gt.eqns, outputs, in_tree, out_tree, name or getattr(fun, "__name__", "f"))
     return g, tree_unflatten(out_tree, values)
+
+
+def example_value(x: Any) -> Any:
+    """A plain value shaped like one element of ``x``: the value below every trace, with
+    the batch axes of enclosing vmap levels removed (for tracing bodies and jit)."""
+    from ..core.batching import BatchTracer
+
+    n_batch = 0
+    v = x
+    while isinstance(v, Tracer):
+        if isinstance(v, BatchTracer):
+            n_batch += 1
+        v = v.primal
+    for _ in range(n_batch):
+        v = v[0]
+    return v
 
 
 def _as_value(x: Any) -> Any:
     if isinstance(x, (np.ndarray, np.generic)):
         return x
     if isinstance(x, (bool, int, float, complex)):
-        return np.asarray(x)
+        return x  # Python scalars stay weakly typed, as in eager code
     if isinstance(x, Tracer):
         raise CapturedTracerError(
             "trace(f) was given a value that an enclosing transformation is tracing; trace "
