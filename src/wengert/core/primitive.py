@@ -98,6 +98,7 @@ class Primitive:
         "linear",
         "partials",
         "batch",
+        "fwd",
         "__weakref__",
     )
 
@@ -127,6 +128,9 @@ class Primitive:
         self.linear = False
         self.partials: tuple | None = None
         self.batch: Callable[..., Any] | None = None  # vmap rule (see core/batching.py)
+        # Optional reverse-mode forward: fwd(*args, **params) -> (ans, residuals); the tape
+        # then keeps the residuals in place of the arguments (e.g. scan's carries).
+        self.fwd: Callable[..., Any] | None = None
         if register:
             if name in Primitive.registry:
                 raise WengertError(

@@ -107,6 +107,9 @@ class ReverseTrace(Trace):
             overrides = self.state.overrides
             if overrides and prim.name in overrides:
                 prim = overrides[prim.name]
+        if prim.fwd is not None and parents:
+            ans, residuals = prim.fwd(*vals, **params)
+            return self._record(prim, residuals, ans, params, parents)
         if lower:
             ans = prim.bind(*vals, **params)
         elif params:
@@ -121,6 +124,10 @@ class ReverseTrace(Trace):
             if save & SAVE_ARGS
             else ([getattr(v, "shape", ()) for v in vals] if save & SAVE_SHAPES else None)
         )
+        return self._record(prim, saved_args, ans, params, parents)
+
+    def _record(self, prim: Primitive, saved_args: Any, ans: Any, params: dict, parents: list) -> Any:
+        save = prim.save
         tape = self.tape
         if prim.multiple_results:
             n = len(ans)

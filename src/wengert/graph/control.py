@@ -319,19 +319,26 @@ def _scan_jvp(ts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: i
     return tuple(dc) + tuple(dys)
 
 
-def _scan_vjp(cts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
+def _scan_fwd(*args: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
+    """Reverse mode's forward pass: the scan, also stacking the carry entering each step
+    (kept on the tape for the backward scan instead of recomputing it)."""
+    consts, init, xs = _split(args, n_carry, n_x)
+
+    def step(c: tuple, x: tuple) -> tuple:
+        out = body.evaluate(*c, *x, *consts)
+        return tuple(out[:n_carry]), (tuple(out[n_carry:]), tuple(c))
+
+    carry, (ys, carries) = scan(step, tuple(init), tuple(xs), length=length, reverse=reverse)
+    return tuple(carry) + tuple(ys), tuple(args) + tuple(carries)
+
+
+def _scan_vjp(cts: tuple, ans: Any, *res: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
     from ..ops.elementwise import add_p, zeros_like
 
+    args, carries = res[: len(res) - n_carry], res[len(res) - n_carry :]
     consts, init, xs = _split(args, n_carry, n_x)
     full = tuple(zeros_like(a) if c is None else c for c, a in zip(cts, ans))
     ct_carry, ct_ys = full[:n_carry], full[n_carry:]
-
-    # Recompute the carry entering each step: a forward scan that also emits it.
-    def fwd(c: tuple, x: tuple) -> tuple:
-        out = body.evaluate(*c, *x, *consts)
-        return tuple(out[:n_carry]), tuple(c)
-
-    _, carries = scan(fwd, tuple(init), tuple(xs), length=length, reverse=reverse)
 
     def bwd(acc: tuple, inp: tuple) -> tuple:
         ct_c, ct_consts = acc
@@ -349,6 +356,7 @@ def _scan_vjp(cts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: 
 
 
 scan_p.defvjp_all(_scan_vjp, save="both")
+scan_p.fwd = _scan_fwd
 scan_p.defjvp(_scan_jvp)
 
 
