@@ -319,38 +319,112 @@ def _scan_jvp(ts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: i
     return tuple(dc) + tuple(dys)
 
 
+def _stored_vars(body: Graph) -> list:
+    """Body variables the VJP rules read (per each primitive's ``save``): stored by the
+    forward scan so the backward scan reuses them instead of recomputing the step."""
+    from ..core.primitive import SAVE_ANS, SAVE_ARGS
+
+    inputs = {v.id for v in body.inputs}
+    need: dict[int, Var] = {}
+    for e in body.eqns:
+        if e.prim.nondiff:
+            continue
+        if e.prim.save & SAVE_ARGS:
+            for i in e.inputs:
+                if isinstance(i, Var) and i.id not in inputs:
+                    need[i.id] = i
+        if e.prim.save & SAVE_ANS or e.prim.multiple_results:
+            for o in e.outputs:
+                need[o.id] = o
+    return list(need.values())
+
+
+def _evaluate_keep(g: Graph, keep: list, *xs: Any) -> tuple[list, list]:
+    env: dict[int, Any] = {v.id: x for v, x in zip(g.inputs, xs)}
+    for e in g.eqns:
+        args = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
+        out = e.prim.bind(*args, **e.params)
+        for v, o in zip(e.outputs, out if e.prim.multiple_results else (out,)):
+            env[v.id] = o
+    outs = [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
+    return outs, [env[v.id] for v in keep]
+
+
+def _replay_vjp(g: Graph, keep: list, stored: tuple, args: tuple, cts: tuple) -> tuple:
+    """Cotangents of ``g``'s inputs, replaying its equations with the stored values (the
+    same VJP rules; only equations whose results were not stored are recomputed)."""
+    from ..core.reverse import ReverseTrace, ReverseTracer, backward
+    from ..ops.elementwise import zeros_like
+
+    known = {v.id: s for v, s in zip(keep, stored)}
+    tr = ReverseTrace()
+    with tr:
+        boxed = []
+        env: dict[int, Any] = {}
+        for v, x in zip(g.inputs, args):
+            b = tr.new_input(x) if _inexact(x) else x
+            boxed.append(b)
+            env[v.id] = b
+        for e in g.eqns:
+            ins = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
+            if not e.prim.multiple_results and e.outputs[0].id in known:
+                out = tr.process_known(e.prim, ins, e.params, known[e.outputs[0].id])
+            else:
+                out = e.prim.bind(*ins, **e.params)
+            for v, o in zip(e.outputs, out if e.prim.multiple_results else (out,)):
+                env[v.id] = o
+        outs = [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
+    idx, cs = [], []
+    for o, c in zip(outs, cts):
+        if o.__class__ is ReverseTracer and o._trace is tr:
+            idx.append(o.idx)
+            cs.append(c)
+    grads = backward(tr.tape, idx, cs) if idx else [None] * len(tr.tape)
+    res = []
+    for b, x in zip(boxed, args):
+        g_ = grads[b.idx] if b.__class__ is ReverseTracer and grads[b.idx] is not None else None
+        res.append(zeros_like(x) if g_ is None else g_)
+    return tuple(res)
+
+
 def _scan_fwd(*args: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
-    """Reverse mode's forward pass: the scan, also stacking the carry entering each step
-    (kept on the tape for the backward scan instead of recomputing it)."""
+    """Reverse mode's forward pass: the scan, also stacking the values the body's VJP rules
+    need at each step (kept on the tape, so the backward scan does not recompute the step)."""
     consts, init, xs = _split(args, n_carry, n_x)
+    keep = _stored_vars(body)
 
     def step(c: tuple, x: tuple) -> tuple:
-        out = body.evaluate(*c, *x, *consts)
-        return tuple(out[:n_carry]), (tuple(out[n_carry:]), tuple(c))
+        outs, kept = _evaluate_keep(body, keep, *c, *x, *consts)
+        return tuple(outs[:n_carry]), (tuple(outs[n_carry:]), tuple(c), tuple(kept))
 
-    carry, (ys, carries) = scan(step, tuple(init), tuple(xs), length=length, reverse=reverse)
-    return tuple(carry) + tuple(ys), tuple(args) + tuple(carries)
+    carry, (ys, carries, kept) = scan(step, tuple(init), tuple(xs), length=length, reverse=reverse)
+    return tuple(carry) + tuple(ys), tuple(args) + tuple(carries) + tuple(kept)
 
 
 def _scan_vjp(cts: tuple, ans: Any, *res: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
     from ..ops.elementwise import add_p, zeros_like
 
-    args, carries = res[: len(res) - n_carry], res[len(res) - n_carry :]
+    keep = _stored_vars(body)
+    n_args = len(res) - n_carry - len(keep)
+    args, carries, kept = res[:n_args], res[n_args : n_args + n_carry], res[n_args + n_carry :]
     consts, init, xs = _split(args, n_carry, n_x)
     full = tuple(zeros_like(a) if c is None else c for c, a in zip(cts, ans))
     ct_carry, ct_ys = full[:n_carry], full[n_carry:]
 
     def bwd(acc: tuple, inp: tuple) -> tuple:
         ct_c, ct_consts = acc
-        c_in, x, ct_y = inp
-        _, f_vjp = _vjp_masked(lambda *a: tuple(body.evaluate(*a)), (*c_in, *x, *consts))
-        g = f_vjp(tuple(ct_c) + tuple(ct_y))
+        c_in, x, ct_y, stored = inp
+        g = _replay_vjp(body, keep, stored, (*c_in, *x, *consts), tuple(ct_c) + tuple(ct_y))
         g_c, g_x, g_k = g[:n_carry], g[n_carry : n_carry + n_x], g[n_carry + n_x :]
         return (tuple(g_c), tuple(add_p.bind(a, b) for a, b in zip(ct_consts, g_k))), tuple(g_x)
 
     zero_consts = tuple(zeros_like(k) for k in consts)
     (ct_init, ct_consts), ct_xs = scan(
-        bwd, (tuple(ct_carry), zero_consts), (tuple(carries), tuple(xs), tuple(ct_ys)), length=length, reverse=not reverse
+        bwd,
+        (tuple(ct_carry), zero_consts),
+        (tuple(carries), tuple(xs), tuple(ct_ys), tuple(kept)),
+        length=length,
+        reverse=not reverse,
     )
     return tuple(ct_consts) + tuple(ct_init) + tuple(ct_xs)
 

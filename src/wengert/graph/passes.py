@@ -39,19 +39,67 @@ def _rebuild(g: Graph, eqns: list[Eqn], env: dict[int, Operand]) -> Graph:
 # --------------------------------------------------------------------------- DCE
 
 
+def _prune_scan(e: Eqn, live: set) -> Eqn | None:
+    """A scan whose stacked outputs ``ys`` are partly unused: drop them from its body."""
+    n_carry = e.params["n_carry"]
+    ys = e.outputs[n_carry:]
+    dead = [k for k, v in enumerate(ys) if v.id not in live]
+    if not dead:
+        return None
+    body = e.params["body"]
+    keep_out = list(body.outputs[:n_carry]) + [o for k, o in enumerate(body.outputs[n_carry:]) if k not in dead]
+    new_body, _ = dce(body.replace(outputs=keep_out))
+    outs = list(e.outputs[:n_carry]) + [v for k, v in enumerate(ys) if k not in dead]
+    return Eqn(e.prim, e.inputs, {**e.params, "body": new_body}, outs)
+
+
 def dce(g: Graph) -> tuple[Graph, Counter]:
-    """Remove equations whose results are never used."""
+    """Remove equations whose results are never used (and unused stacked outputs of scans)."""
     live = {o.id for o in g.outputs if isinstance(o, Var)}
     kept: list[Eqn] = []
+    pruned = 0
     for e in reversed(g.eqns):
         if any(o.id in live for o in e.outputs):
+            if e.prim.name == "scan":
+                ne = _prune_scan(e, live)
+                if ne is not None:
+                    e = ne
+                    pruned += 1
             kept.append(e)
             for i in e.inputs:
                 if isinstance(i, Var):
                     live.add(i.id)
     kept.reverse()
     removed = len(g.eqns) - len(kept)
-    return g.replace(eqns=kept), Counter({"removed": removed} if removed else {})
+    stats = Counter({"removed": removed} if removed else {})
+    if pruned:
+        stats["scan outputs pruned"] = pruned
+    return g.replace(eqns=kept), stats
+
+
+_GRAPH_PARAMS = ("body", "cond_g", "body_g", "branches")
+
+
+def subgraphs(g: Graph) -> tuple[Graph, Counter]:
+    """Optimize the sub-graphs held by control-flow equations (loop bodies, branches)."""
+    eqns = []
+    n = 0
+    for e in g.eqns:
+        new = {}
+        for k in _GRAPH_PARAMS:
+            v = e.params.get(k)
+            if isinstance(v, Graph):
+                o = optimize(v)
+                if len(o.eqns) < len(v.eqns):
+                    new[k] = o
+                    n += 1
+            elif isinstance(v, tuple) and v and all(isinstance(b, Graph) for b in v):
+                bs = tuple(optimize(b) for b in v)
+                if any(len(a.eqns) < len(b.eqns) for a, b in zip(bs, v)):
+                    new[k] = bs
+                    n += 1
+        eqns.append(Eqn(e.prim, e.inputs, {**e.params, **new}, e.outputs) if new else e)
+    return g.replace(eqns=eqns), Counter({"sub-graphs optimized": n} if n else {})
 
 
 # --------------------------------------------------------------------------- CSE
@@ -327,8 +375,9 @@ PASSES: dict[str, Callable[[Graph], tuple[Graph, Counter]]] = {
     "fold": fold,
     "cse": cse,
     "dce": dce,
+    "subgraphs": subgraphs,
 }
-DEFAULT_PIPELINE = ("simplify", "fold", "cse", "dce")
+DEFAULT_PIPELINE = ("simplify", "fold", "cse", "dce", "subgraphs")
 
 
 def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = None, max_rounds: int = 8) -> Graph:

@@ -125,7 +125,9 @@ around = round
 
 
 def float_power(x: Any, y: Any) -> Any:
-    return power(astype(x, _np.float64), y)
+    """``np.float_power``: computes in float64 (complex128 for complex input)."""
+    dt = _np.complex128 if _np.issubdtype(_dtype(x), _np.complexfloating) or _np.iscomplexobj(y) else _np.float64
+    return power(astype(x, dt), y)
 
 
 # Complex numbers (JAX's convention, docs/complex.md).
@@ -290,6 +292,17 @@ append, delete, insert, rollaxis, dstack = _nx.append, _nx.delete, _nx.insert, _
 concat, permute_dims, matrix_transpose, unstack = _nx.concat, _nx.permute_dims, _nx.matrix_transpose, _nx.unstack
 # Constructors: differentiable in traced start/stop/fill values, plain NumPy otherwise.
 linspace, logspace, geomspace, full, meshgrid = _nx.linspace, _nx.logspace, _nx.geomspace, _nx.full, _nx.meshgrid
+result_type, can_cast, common_type, array_equiv, lexsort = (
+    _nx.result_type,
+    _nx.can_cast,
+    _nx.common_type,
+    _nx.array_equiv,
+    _nx.lexsort,
+)
+tril_indices_from, triu_indices_from, diag_indices_from = _nx.tril_indices_from, _nx.triu_indices_from, _nx.diag_indices_from
+dsplit, block, resize, trim_zeros = _nx.dsplit, _nx.block, _nx.resize, _nx.trim_zeros
+poly, polydiv, i0 = _nx.poly, _nx.polydiv, _nx.i0
+apply_along_axis, apply_over_axes = _nx.apply_along_axis, _nx.apply_over_axes
 tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
     _np.tri,
     _np.tril_indices,
@@ -300,6 +313,6 @@ tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
 )
 
 
-from . import _dispatch  # noqa: E402,F401  (installs the NumPy protocols on tracers)
-from . import linalg  # noqa: E402,F401  (wengert.numpy.linalg; registers np.linalg.* for traced values)
-from . import fft  # noqa: E402,F401  (wengert.numpy.fft; registers np.fft.* for traced values)
+# Installs the NumPy protocols on tracers; wengert.numpy.fft and wengert.numpy.linalg
+# register np.fft.* and np.linalg.* for traced values.
+from . import _dispatch, fft, linalg  # noqa: E402,F401

@@ -146,7 +146,9 @@ def _register_functions() -> None:
         "choose select tril triu diag diagflat kron cross vander convolve correlate polyval polyadd "
         "polysub polymul polyder polyint interp linspace logspace geomspace meshgrid nan_to_num unwrap "
         "append delete insert extract compress piecewise bincount cov corrcoef rollaxis dstack concat "
-        "permute_dims matrix_transpose unstack isin sinc fix astype"
+        "permute_dims matrix_transpose unstack isin sinc fix astype result_type can_cast common_type "
+        "array_equiv lexsort tril_indices_from triu_indices_from diag_indices_from dsplit block resize "
+        "trim_zeros poly polydiv i0 apply_along_axis apply_over_axes"
     ).split()
     for n in names:
         f = getattr(np, n, None)
@@ -177,11 +179,11 @@ def _array_ufunc(self: Tracer, ufunc: Any, method: str, *inputs: Any, **kwargs: 
                 "derivative rule for it. See wengert.Primitive to define one."
             )
         dtype = kwargs.pop("dtype", None)
-        if kwargs:
+        if kwargs and ufunc not in _KWARG_UFUNCS:
             raise TypeError(f"numpy.{ufunc.__name__}: unsupported arguments {sorted(kwargs)} on traced values")
         if dtype is not None:
             inputs = tuple(wnp.astype(x, dtype) for x in inputs)
-        return f(*inputs)
+        return f(*inputs, **kwargs)
     table = {"reduce": _REDUCE, "accumulate": _ACCUMULATE}.get(method)
     f = table.get(ufunc) if table is not None else None
     if f is None:
@@ -192,6 +194,34 @@ def _array_ufunc(self: Tracer, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     if method == "reduce":
         return f(inputs[0], axis=kwargs.pop("axis", 0), keepdims=kwargs.pop("keepdims", False), **kwargs)
     return f(inputs[0], axis=kwargs.pop("axis", 0), **kwargs)
+
+
+# gufuncs whose wengert functions check their own keywords (axis=, keepdims=, axes=)
+_KWARG_UFUNCS = {getattr(np, n) for n in ("vecdot", "matvec", "vecmat") if hasattr(np, n)}
+
+
+def _bool_op(logical: Any, name: str) -> Any:
+    """``&``, ``|``, ``^`` of traced values: logical for booleans (masks built inside vmap);
+    bitwise on integers has no derivative rule."""
+
+    def op(s: Any, o: Any) -> Any:
+        if _dtype_of(s) == np.bool_ and _dtype_of(o) == np.bool_:
+            return logical(s, o)
+        raise NoRuleError(f"numpy.{name} was called on a traced value, but wengert has no rule for it")
+
+    return op
+
+
+def _dtype_of(v: Any) -> Any:
+    from ..ops._util import dtype_of
+
+    return dtype_of(v)
+
+
+def _invert(s: Any) -> Any:
+    if _dtype_of(s) == np.bool_:
+        return wnp.logical_not(s)
+    raise NoRuleError("numpy.invert was called on a traced value, but wengert has no rule for it")
 
 
 def _array_function(self: Tracer, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -289,6 +319,10 @@ def _install() -> None:
     T.any = wnp.any
     T.all = wnp.all
     T.argsort = wnp.argsort
+    T.__and__ = T.__rand__ = _bool_op(wnp.logical_and, "bitwise_and")
+    T.__or__ = T.__ror__ = _bool_op(wnp.logical_or, "bitwise_or")
+    T.__xor__ = T.__rxor__ = _bool_op(wnp.logical_xor, "bitwise_xor")
+    T.__invert__ = _invert
     T.argpartition = wnp.argpartition
     T.searchsorted = wnp.searchsorted
     T.nonzero = wnp.nonzero

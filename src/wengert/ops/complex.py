@@ -36,12 +36,25 @@ from .elementwise import (
 )
 from .shape import unbroadcast
 
-__all__ = ["real", "imag", "conj", "conjugate", "angle", "complex", "iscomplex", "isreal", "real_p", "imag_p", "conj_p", "complex_p"]
+__all__ = [
+    "real",
+    "imag",
+    "conj",
+    "conjugate",
+    "angle",
+    "complex",
+    "iscomplex",
+    "isreal",
+    "real_p",
+    "imag_p",
+    "conj_p",
+    "complex_p",
+]
 
 
 def is_complex(x: Any) -> bool:
     """Has ``x`` a complex dtype?"""
-    return np.issubdtype(dtype_of(x), np.complexfloating)
+    return dtype_of(x).kind == "c"
 
 
 def _re(x: Any) -> Any:

@@ -115,22 +115,23 @@ negative_p.partials = (lambda ans, x: -1.0,)
 negative_p.linear = True
 
 
-def _linear_jvp(prim: Primitive) -> Callable:
-    def jvp(ts: tuple, ans: Any, *args: Any) -> Any:
-        parts = [
-            t if t is not None else zeros_like(a)
-            for t, a in zip(ts, args)
-        ]
-        out = prim.bind(*parts)
-        if shape_of(out) != shape_of(ans):
-            out = broadcast_to_p.bind(out, shape=shape_of(ans))
-        return out
-
-    return jvp
+def _fit(t: Any, ans: Any) -> Any:
+    return t if shape_of(t) == shape_of(ans) else broadcast_to_p.bind(t, shape=shape_of(ans))
 
 
-for _p in (add_p, subtract_p, negative_p):
-    _p.defjvp(_linear_jvp(_p))
+def _add_jvp(ts: tuple, ans: Any, x: Any, y: Any) -> Any:
+    tx, ty = ts
+    return _fit(tx if ty is None else (ty if tx is None else add_p.bind(tx, ty)), ans)
+
+
+def _sub_jvp(ts: tuple, ans: Any, x: Any, y: Any) -> Any:
+    tx, ty = ts
+    return _fit(tx if ty is None else (negative_p.bind(ty) if tx is None else subtract_p.bind(tx, ty)), ans)
+
+
+add_p.defjvp(_add_jvp)
+subtract_p.defjvp(_sub_jvp)
+negative_p.defjvp(lambda ts, ans, x: negative_p.bind(ts[0]))
 
 multiply_p = _ufunc("multiply", operator.mul)
 defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
@@ -302,7 +303,7 @@ def _conj_over_abs(x: Any, absx: Any) -> Any:
 
 
 def _abs_vjp(ct: Any, ans: Any, x: Any) -> Any:
-    if not np.issubdtype(dtype_of(x), np.complexfloating):
+    if dtype_of(x).kind != "c":
         return _abs_real_vjp(ct, ans, x)
     from .complex import _re
 
@@ -310,7 +311,7 @@ def _abs_vjp(ct: Any, ans: Any, x: Any) -> Any:
 
 
 def _abs_jvp(ts: tuple, ans: Any, x: Any) -> Any:
-    if not np.issubdtype(dtype_of(x), np.complexfloating):
+    if dtype_of(x).kind != "c":
         return _abs_real_jvp(ts, ans, x)
     from .complex import _re
 

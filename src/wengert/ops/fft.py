@@ -87,7 +87,7 @@ def _half_weights(ct: Any, axis: int, n: int, pair: float) -> np.ndarray:
     m = n // 2 + 1
     w = np.full(m, pair, dtype=np.finfo(dtype_of(ct)).dtype)
     w[0] = 1.0
-    if n % 2 == 1:
+    if n % 2 == 0:
         w[-1] = 1.0
     return w.reshape((m,) + (1,) * (len(shape_of(ct)) - axis - 1))
 

@@ -82,7 +82,17 @@ def _nonzero_impl(x: Any) -> tuple:
     return np.nonzero(x)
 
 
-nonzero_p = Primitive("nonzero", _nonzero_impl, nondiff=True)
+nonzero_p = Primitive("nonzero", _nonzero_impl, nondiff=True, multiple_results=True)
+
+
+def _nonzero_batch(vals: list, batched: list, size: int) -> Any:
+    raise WengertError(
+        "nonzero (and where(condition) with one argument) has a data-dependent shape, so it cannot "
+        "be vmapped; use where(condition, x, y) or a boolean mask instead"
+    )
+
+
+nonzero_p.batch = _nonzero_batch
 
 
 def nonzero(x: Any) -> tuple:

@@ -212,6 +212,7 @@ def _take(arr: Any, idx: Any, axis: int) -> Any:
 
 def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
     """``np.take_along_axis``; differentiable in ``arr`` (indices may be traced)."""
+    arr, indices = _asarray(arr), _asarray(indices)
     if not np.issubdtype(dtype_of(indices), np.integer):
         raise IndexError("`indices` must be an integer array")
     if axis is None:
@@ -257,6 +258,7 @@ def _no_order(name: str, order: Any) -> None:
 
 def argsort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> Any:
     """``np.argsort`` (integer result, not differentiated)."""
+    a = _asarray(a)
     _no_order("argsort", order)
     if axis is None:
         a, axis = ravel(a), 0
@@ -274,6 +276,7 @@ def _kth(kth: Any) -> Any:
 
 def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect", order: Any = None) -> Any:
     """``np.argpartition`` (integer result, not differentiated)."""
+    a = _asarray(a)
     _no_order("argpartition", order)
     if axis is None:
         a, axis = ravel(a), 0
@@ -314,6 +317,7 @@ searchsorted_p.batch = _searchsorted_batch
 
 def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     """``np.searchsorted`` (integer result, not differentiated)."""
+    a = _asarray(a)
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
     if sorter is not None:
@@ -355,6 +359,7 @@ count_nonzero_p.batch = _count_nonzero_batch
 
 def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
     """``np.count_nonzero`` (integer result, not differentiated)."""
+    a = _asarray(a)
     out = count_nonzero_p.bind(a, axis=_reduce_axis(axis, ndim_of(a)), keepdims=bool(keepdims))
     return out
 
@@ -431,24 +436,28 @@ def _nan_to(a: Any, fill: float) -> Any:
 
 def nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any) -> Any:
     """``np.nansum``: NaNs count as zero (and get zero gradient)."""
+    a = _asarray(a)
     _no_out("nansum", {"out": out, **kw})
     return sum(_nan_to(a, 0.0), axis=axis, dtype=dtype, keepdims=bool(_kw_default(keepdims, False)))
 
 
 def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any) -> Any:
     """``np.nanprod``: NaNs count as one (and get zero gradient)."""
+    a = _asarray(a)
     _no_out("nanprod", {"out": out, **kw})
     return prod(_nan_to(a, 1.0), axis=axis, dtype=dtype, keepdims=bool(_kw_default(keepdims, False)))
 
 
 def nancumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     """``np.nancumsum``."""
+    a = _asarray(a)
     _no_out("nancumsum", {"out": out})
     return cumsum(_nan_to(a, 0.0), axis=axis, dtype=dtype)
 
 
 def nancumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     """``np.nancumprod``."""
+    a = _asarray(a)
     _no_out("nancumprod", {"out": out})
     return cumprod(_nan_to(a, 1.0), axis=axis, dtype=dtype)
 
@@ -464,6 +473,7 @@ def _valid_count(a: Any, axis: Any, keepdims: bool, dt: Any) -> Any:
 
 def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any) -> Any:
     """``np.nanmean``: the mean of the non-NaN entries (NaN for an all-NaN slice)."""
+    a = _asarray(a)
     _no_out("nanmean", {"out": out, **kw})
     keepdims = bool(_kw_default(keepdims, False))
     if not _is_inexact(a):
@@ -488,6 +498,7 @@ def nanvar(
     correction: Any = _NoValue,
 ) -> Any:
     """``np.nanvar`` (``ddof`` or its array-API name ``correction``)."""
+    a = _asarray(a)
     _no_out("nanvar", {"out": out, "where": where})
     if mean is not _NoValue:
         raise TypeError("nanvar: mean= is not supported on traced values")
@@ -523,6 +534,7 @@ def nanstd(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: A
 
 
 def _nan_extreme(name: str, red: Any, fill: float, a: Any, axis: Any, out: Any, keepdims: Any, kw: dict) -> Any:
+    a = _asarray(a)
     _no_out(name, {"out": out, **kw})
     keepdims = bool(_kw_default(keepdims, False))
     if not _is_inexact(a):
@@ -550,12 +562,14 @@ nanargmin_p.batch = _arg_batch(nanargmin_p)
 
 
 def nanargmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
+    a = _asarray(a)
     _no_out("nanargmax", {"out": out})
     ax = None if axis is None else one_axis(axis, ndim_of(a))
     return nanargmax_p.bind(a, axis=ax, keepdims=bool(_kw_default(keepdims, False)))
 
 
 def nanargmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
+    a = _asarray(a)
     _no_out("nanargmin", {"out": out})
     ax = None if axis is None else one_axis(axis, ndim_of(a))
     return nanargmin_p.bind(a, axis=ax, keepdims=bool(_kw_default(keepdims, False)))
@@ -607,6 +621,7 @@ def floor_div(a: Any, b: Any) -> Any:
 
 
 def _median(name: str, a: Any, axis: Any, out: Any, keepdims: Any, nan: bool) -> Any:
+    a = _asarray(a)
     _no_out(name, {"out": out})
     keepdims = bool(_kw_default(keepdims, False))
     a = _float(a)
@@ -664,6 +679,7 @@ def _q_dtype(q: Any, percent: bool = False) -> Any:
 def _quantile(
     name: str, a: Any, q: Any, axis: Any, method: str, keepdims: Any, nan: bool, kw: dict, qdt: Any = None
 ) -> Any:
+    a = _asarray(a)
     _no_out(name, {"out": kw.pop("out", None)})
     kw.pop("overwrite_input", None)
     weights = kw.pop("weights", None)
@@ -1515,8 +1531,8 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
     out_dt = np.complex128 if np.issubdtype(dtype_of(fp), np.complexfloating) else np.float64
     x, xp, fp = astype(x, np.float64), astype(xp, np.float64), astype(fp, out_dt)
     if period is not None:
-        pv = period.full_lower() if isinstance(period, Tracer) else period
-        if np.any(np.asarray(pv) == 0):
+        pv = _concrete("interp", period, required=False)
+        if pv is not None and np.any(pv == 0):
             raise ValueError("period must be a non-zero value")
         period = abs_p.bind(period)
         left = right = None
@@ -1582,11 +1598,8 @@ def linspace(
     y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * ndim_of(delta))
     if div > 0:
         step = true_divide_p.bind(delta, float(div))
-        sv = step.full_lower() if isinstance(step, Tracer) else step
-        if np.any(np.asarray(sv) == 0):
-            y = multiply_p.bind(y / div, delta)
-        else:
-            y = multiply_p.bind(y, step)
+        # NumPy scales by delta after dividing where the step underflows to zero
+        y = where_p.bind(equal(step, 0.0), multiply_p.bind(y / div, delta), multiply_p.bind(y, step))
     else:
         step = math.nan
         y = multiply_p.bind(y, delta)
@@ -1626,8 +1639,8 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     for v in (start, stop):
         if np.issubdtype(dtype_of(v), np.complexfloating):
             raise TypeError("geomspace: complex start/stop are not supported on traced values")
-    lo = [v.full_lower() if isinstance(v, Tracer) else v for v in (start, stop)]
-    if np.any(np.asarray(lo[0]) == 0) or np.any(np.asarray(lo[1]) == 0):
+    lo = [_concrete("geomspace", v, required=False) for v in (start, stop)]
+    if builtins.any(v is not None and np.any(v == 0) for v in lo):
         raise ValueError("Geometric sequence cannot include zero")
     dt = np.result_type(dtype_of(start), dtype_of(stop), float(num), np.zeros((), dtype))
     start, stop = astype(start, dt), astype(stop, dt)
@@ -1761,20 +1774,29 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     return getitem(src, labels)
 
 
-def _concrete_mask(name: str, cond: Any) -> np.ndarray:
-    """A condition that selects elements must be concrete: under ``vmap`` each batch element
-    would select a different number of them."""
-    from ..core.batching import BatchTracer
+def _concrete(name: str, x: Any, required: bool = True) -> Any:
+    """The value below eager traces (reverse and forward mode), for choices that depend on
+    values (result shapes, argument checks).  Under ``vmap`` or graph tracing there is no
+    single value: an error when ``required``, else ``None``."""
+    from ..core.forward import JVPTracer
+    from ..core.reverse import ReverseTracer
 
-    v = cond
+    v = x
     while isinstance(v, Tracer):
-        if isinstance(v, BatchTracer):
+        if not isinstance(v, (ReverseTracer, JVPTracer)):
+            if not required:
+                return None
+            hint = "; use wengert.numpy.where instead" if name in ("extract", "compress") else ""
             raise TypeError(
-                f"{name}: the condition is batched by vmap, so the result's length would differ "
-                "between batch elements; use wengert.numpy.where instead"
+                f"{name}: the result's shape depends on the values, which are not known here "
+                f"(batched by vmap or traced into a graph){hint}"
             )
         v = v.primal
     return np.asarray(v)
+
+
+def _concrete_mask(name: str, cond: Any) -> np.ndarray:
+    return _concrete(name, cond)
 
 
 def extract(condition: Any, arr: Any) -> Any:
@@ -1850,8 +1872,8 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     if x.size and x.min() < 0:
         raise ValueError("'list' argument must have no negative elements")
     n = builtins.max(int(x.max()) + 1 if x.size else 0, operator.index(minlength))
-    w = weights if _is_inexact(weights) else astype(weights, np.float64)
-    return scatter_add_p.bind(w, idx=(x,), shape=(n,))
+    # NumPy accumulates the weights in float64.
+    return scatter_add_p.bind(astype(weights, np.float64), idx=(x,), shape=(n,))
 
 
 def cov(
@@ -1952,6 +1974,7 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
 
 def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
     """``np.rollaxis``."""
+    a = _asarray(a)
     nd = ndim_of(a)
     axis = one_axis(axis, nd)
     msg = "'%s' arg requires %d <= %s < %d, but %d was passed in"
@@ -1983,11 +2006,13 @@ def concat(arrays: Sequence[Any], /, *, axis: int | None = 0, **kw: Any) -> Any:
 
 def permute_dims(a: Any, /, axes: Any = None) -> Any:
     """``np.permute_dims`` (the array-API name of transpose)."""
+    a = _asarray(a)
     return transpose(a, axes)
 
 
 def matrix_transpose(x: Any, /) -> Any:
     """``np.matrix_transpose``: swap the last two axes."""
+    x = _asarray(x)
     if ndim_of(x) < 2:
         raise ValueError(f"Input array must be at least 2-dimensional, but it is {ndim_of(x)}")
     from .shape import swapaxes
@@ -1997,6 +2022,7 @@ def matrix_transpose(x: Any, /) -> Any:
 
 def unstack(x: Any, /, *, axis: int = 0) -> tuple:
     """``np.unstack``: the slices along ``axis``."""
+    x = _asarray(x)
     nd = ndim_of(x)
     if nd == 0:
         raise ValueError("Input array must be at least 1-d.")
@@ -2022,3 +2048,234 @@ isin_p.batch = _isin_batch
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *, kind: Any = None) -> Any:
     """``np.isin`` (boolean result, not differentiated)."""
     return isin_p.bind(element, test_elements, invert=bool(invert), kind=kind)
+
+
+# =========================================================================== more of NumPy's namespace
+
+
+def _dtype_stand_in(v: Any) -> Any:
+    """Dtype queries see a traced value as its dtype (or an empty array of it)."""
+    return dtype_of(v) if isinstance(v, Tracer) else v
+
+
+def result_type(*arrays_and_dtypes: Any) -> Any:
+    """``np.result_type``; traced values count by their dtype."""
+    return np.result_type(*(_dtype_stand_in(v) for v in arrays_and_dtypes))
+
+
+def can_cast(from_: Any, to: Any, casting: str = "safe") -> bool:
+    """``np.can_cast``; a traced value counts by its dtype."""
+    return np.can_cast(_dtype_stand_in(from_), to, casting=casting)
+
+
+def common_type(*arrays: Any) -> Any:
+    """``np.common_type``."""
+    return np.common_type(*(np.empty(0, dtype_of(a)) if isinstance(a, Tracer) else a for a in arrays))
+
+
+def _shape_stand_in(a: Any) -> Any:
+    return np.broadcast_to(np.zeros((), dtype_of(a)), shape_of(a)) if isinstance(a, Tracer) else a
+
+
+def tril_indices_from(arr: Any, k: int = 0) -> tuple:
+    """``np.tril_indices_from`` (depends on the shape only)."""
+    return np.tril_indices_from(_shape_stand_in(arr), k)
+
+
+def triu_indices_from(arr: Any, k: int = 0) -> tuple:
+    """``np.triu_indices_from`` (depends on the shape only)."""
+    return np.triu_indices_from(_shape_stand_in(arr), k)
+
+
+def diag_indices_from(arr: Any) -> tuple:
+    """``np.diag_indices_from`` (depends on the shape only)."""
+    return np.diag_indices_from(_shape_stand_in(arr))
+
+
+def array_equiv(a1: Any, a2: Any) -> Any:
+    """``np.array_equiv``: broadcastable and equal everywhere (not differentiated)."""
+    try:
+        np.broadcast_shapes(shape_of(a1), shape_of(a2))
+    except ValueError:
+        return False
+    res = all_(equal(a1, a2))
+    return res if isinstance(res, Tracer) else builtins.bool(res)
+
+
+lexsort_p = _nondiff("lexsort", lambda keys, axis: np.lexsort(keys, axis=axis))
+# keys (k, ...) batched as (B, k, ...): the batch becomes the first axis of each key
+lexsort_p.batch = lambda vals, b, size, axis: lexsort_p.bind(moveaxis(vals[0], 0, 1), axis=axis + 1)
+
+
+def lexsort(keys: Any, axis: int = -1) -> Any:
+    """``np.lexsort`` (integer result, not differentiated)."""
+    if isinstance(keys, (list, tuple)):
+        keys = stack([_asarray(k) for k in keys]) if _is_tracer(*keys) else np.asarray(keys)
+    nd = ndim_of(keys) - 1
+    if nd < 1:
+        return np.lexsort(keys, axis=axis) if not isinstance(keys, Tracer) else lexsort_p.bind(keys, axis=-1)
+    return lexsort_p.bind(keys, axis=one_axis(axis, nd))
+
+
+def dsplit(ary: Any, indices_or_sections: Any) -> list:
+    """``np.dsplit``: split along the third axis."""
+    ary = _asarray(ary)
+    if ndim_of(ary) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    from .shape import split
+
+    return split(ary, indices_or_sections, 2)
+
+
+def _block_depth(arrays: Any, index: tuple = ()) -> tuple[int, int]:
+    """(list nesting depth, largest ndim of the leaves), checking NumPy's rules."""
+    if isinstance(arrays, tuple):
+        raise TypeError(
+            f"{index} is a tuple. Only lists can be used to arrange blocks, and np.block does "
+            "not allow implicit conversion from tuple to ndarray."
+        )
+    if isinstance(arrays, list):
+        if len(arrays) == 0:
+            raise ValueError(f"List at {index} cannot be empty")
+        depths = [_block_depth(a, index + (i,)) for i, a in enumerate(arrays)]
+        first = depths[0][0]
+        for i, (d, _) in enumerate(depths):
+            if d != first:
+                raise ValueError(
+                    f"List depths are mismatched. First element was at depth {first + 1}, but there "
+                    f"is an element at depth {d + 1} ({index + (i,)})"
+                )
+        return first + 1, builtins.max(n for _, n in depths)
+    return 0, ndim_of(_asarray(arrays))
+
+
+def block(arrays: Any) -> Any:
+    """``np.block``: nested lists of arrays joined by concatenation (differentiable)."""
+    depth, nd = _block_depth(arrays)
+    nd = builtins.max(depth, nd)
+
+    def rec(a: Any, level: int) -> Any:
+        if level < depth:
+            return concatenate([rec(b, level + 1) for b in a], axis=-(depth - level))
+        a = _asarray(a)
+        return reshape(a, (1,) * (nd - ndim_of(a)) + shape_of(a))
+
+    return rec(arrays, 0)
+
+
+def resize(a: Any, new_shape: Any) -> Any:
+    """``np.resize``: the flattened array repeated to fill ``new_shape`` (a gather)."""
+    new_shape = (operator.index(new_shape),) if np.ndim(new_shape) == 0 else tuple(operator.index(s) for s in new_shape)
+    if builtins.any(s < 0 for s in new_shape):
+        raise ValueError("all elements of `new_shape` must be non-negative")
+    a = ravel(_asarray(a))
+    size = shape_of(a)[0]
+    n = 1
+    for s in new_shape:
+        n *= s
+    if size == 0 or n == 0:
+        return np.zeros(new_shape, dtype=dtype_of(a))
+    return reshape(getitem(a, np.arange(n) % size), new_shape)
+
+
+def _concrete_values(name: str, x: Any) -> np.ndarray:
+    return _concrete(name, x)
+
+
+def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
+    """``np.trim_zeros``: a slice chosen from the (concrete) values; differentiable."""
+    vals = _concrete_values("trim_zeros", filt)
+    trim = trim.lower()
+    if trim not in {"fb", "bf", "f", "b"}:
+        raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
+    nd = vals.ndim
+    axes = tuple(range(nd)) if axis is None else normalize_axis(axis, nd)
+    if not axes:
+        return filt
+    nz = np.argwhere(vals)
+    if nz.size == 0:
+        lo = hi = [0] * nd
+    else:
+        lo = nz.min(0).tolist() if "f" in trim else [None] * nd
+        hi = (nz.max(0) + 1).tolist() if "b" in trim else [None] * nd
+    return getitem(_asarray(filt), tuple(slice(lo[a], hi[a]) if a in axes else slice(None) for a in range(nd)))
+
+
+def poly(seq_of_zeros: Any) -> Any:
+    """``np.poly`` for a 1-D sequence of real roots: repeated convolution with ``[1, -z]``."""
+    z = _asarray(seq_of_zeros)
+    if ndim_of(z) != 1:
+        raise TypeError("poly: only a 1-D sequence of roots is supported on traced values")
+    if np.issubdtype(dtype_of(z), np.complexfloating):
+        raise TypeError("poly: complex roots are not supported on traced values")
+    dt = np.result_type(dtype_of(z), np.float64) if not _is_inexact(z) else dtype_of(z)
+    a = np.ones(1, dtype=dt)
+    for i in range(shape_of(z)[0]):
+        a = convolve(a, stack([np.ones((), dt), negative_p.bind(astype(getitem(z, i), dt))]))
+    return a
+
+
+def polydiv(u: Any, v: Any) -> tuple:
+    """``np.polydiv``: quotient and remainder by long division (differentiable)."""
+    u, v = _poly_coeffs(u), _poly_coeffs(v)
+    u = u if ndim_of(u) else reshape(u, (1,))
+    v = v if ndim_of(v) else reshape(v, (1,))
+    dt = np.result_type(dtype_of(u), dtype_of(v), np.float64)
+    u, v = astype(u, dt), astype(v, dt)
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = true_divide_p.bind(1.0, getitem(v, 0))
+    q = []
+    r = u
+    for k in range(0, m - n + 1):
+        d = multiply_p.bind(scale, getitem(r, k))
+        q.append(d)
+        seg = subtract_p.bind(getitem(r, slice(k, k + n + 1)), multiply_p.bind(d, v))
+        r = concatenate([p for p in (getitem(r, slice(0, k)), seg, getitem(r, slice(k + n + 1, None))) if shape_of(p)[0]])
+    q = stack(q) if q else np.zeros(1, dt)
+    rv = _concrete_values("polydiv", r)
+    start = 0
+    while start < rv.shape[-1] - 1 and np.allclose(rv[start], 0, rtol=1e-14):
+        start += 1
+    return q, getitem(r, slice(start, None))
+
+
+def apply_along_axis(func1d: Any, axis: int, arr: Any, *args: Any, **kwargs: Any) -> Any:
+    """``np.apply_along_axis``: ``func1d`` on every 1-D slice (a Python loop), stacked."""
+    arr = _asarray(arr)
+    nd = ndim_of(arr)
+    axis = one_axis(axis, nd)
+    moved = moveaxis(arr, axis, -1)
+    outer = shape_of(moved)[:-1]
+    if 0 in outer:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    res = [_asarray(func1d(getitem(moved, ix), *args, **kwargs)) for ix in np.ndindex(*outer)]
+    out = reshape(stack(res), outer + shape_of(res[0]))
+    k = ndim_of(res[0])
+    return moveaxis(out, tuple(range(len(outer), len(outer) + k)), tuple(range(axis, axis + k))) if k else out
+
+
+def apply_over_axes(func: Any, a: Any, axes: Any) -> Any:
+    """``np.apply_over_axes``."""
+    val = _asarray(a)
+    nd = ndim_of(val)
+    for ax in (axes,) if np.ndim(axes) == 0 else axes:
+        ax = int(ax) + nd if ax < 0 else int(ax)
+        res = _asarray(func(val, ax))
+        if ndim_of(res) == ndim_of(val):
+            val = res
+        else:
+            res = expand_dims(res, ax)
+            if ndim_of(res) != ndim_of(val):
+                raise ValueError("function is not returning an array of the correct shape")
+            val = res
+    return val
+
+
+def i0(x: Any) -> Any:
+    """``np.i0``: the modified Bessel function of order 0 (derivative ``i1``)."""
+    from .special import i0_p
+
+    x = _asarray(x)
+    if np.issubdtype(dtype_of(x), np.complexfloating):
+        raise TypeError("i0 not supported for complex values")
+    return i0_p.bind(x if _is_inexact(x) else astype(x, np.float64))

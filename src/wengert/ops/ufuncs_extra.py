@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive
+from ..core.primitive import Primitive, Tracer
 from ._util import dtype_of, shape_of
 from .elementwise import (
     _elementwise_batch,
@@ -205,6 +205,10 @@ def sinc(x: Any) -> Any:
 # --------------------------------------------------------------------------- gufuncs
 
 
+def _asarray(x: Any) -> Any:
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
 def _conj_if_complex(x: Any) -> Any:
     if np.issubdtype(dtype_of(x), np.complexfloating):
         from .. import numpy as wnp
@@ -228,6 +232,7 @@ def _no_gufunc_options(name: str, kw: dict) -> None:
 
 def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, keepdims: bool = False, **kw: Any) -> Any:
     """``np.vecdot``: ``sum(conj(x1) * x2, axis)`` with broadcasting."""
+    x1, x2 = _asarray(x1), _asarray(x2)
     _no_gufunc_options("vecdot", kw)
     x1 = moveaxis(x1, axis, -1)
     x2 = moveaxis(x2, axis, -1)
@@ -245,6 +250,7 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, keepdims: bool = False, **kw:
 
 def matvec(x1: Any, x2: Any, /, **kw: Any) -> Any:
     """``np.matvec``: matrix-vector products over the last axes, with broadcasting."""
+    x1, x2 = _asarray(x1), _asarray(x2)
     _no_gufunc_options("matvec", kw)
     if len(shape_of(x1)) < 2 or len(shape_of(x2)) < 1:
         raise ValueError("matvec: x1 needs at least 2 dimensions and x2 at least 1")
@@ -253,6 +259,7 @@ def matvec(x1: Any, x2: Any, /, **kw: Any) -> Any:
 
 def vecmat(x1: Any, x2: Any, /, **kw: Any) -> Any:
     """``np.vecmat``: ``conj(x1) @ x2`` over the last axes, with broadcasting."""
+    x1, x2 = _asarray(x1), _asarray(x2)
     _no_gufunc_options("vecmat", kw)
     if len(shape_of(x1)) < 1 or len(shape_of(x2)) < 2:
         raise ValueError("vecmat: x1 needs at least 1 dimension and x2 at least 2")
