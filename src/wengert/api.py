@@ -134,8 +134,11 @@ def _cast_like(g: Any, x: Any) -> Any:
     if dtype_of(g) != dx:
         from .ops.elementwise import astype
 
-        if np.issubdtype(dx, np.complexfloating) or not np.issubdtype(dtype_of(g), np.complexfloating):
-            return astype(g, dx)
+        if np.issubdtype(dtype_of(g), np.complexfloating) and not np.issubdtype(dx, np.complexfloating):
+            from .ops.complex import real_p
+
+            g = real_p.bind(g)  # a real input's cotangent is the real part (docs/complex.md)
+        return astype(g, dx)
     return g
 
 
