@@ -62,13 +62,15 @@ def _print_tables(tables: list[tuple[str, list[str], list[list[str]]]], notes: l
             from rich.table import Table
 
             console = Console()
+            # Never cut numbers: on narrow terminals the tables are wider than the window.
+            console = Console(width=max(console.width, 140))
         except ImportError:
             console = None
     for title, cols, rows in tables:
         if console is not None:
             t = Table(title=title, title_justify="left")
             for c in cols:
-                t.add_column(c)
+                t.add_column(c, no_wrap=True)
             for r in rows:
                 t.add_row(*r)
             console.print(t)
@@ -85,7 +87,7 @@ def _markdown(tables: list, notes: list[str]) -> str:
         out.append(f"### {title}\n")
         out.append("| " + " | ".join(cols) + " |")
         out.append("|" + "---|" * len(cols))
-        out += ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
+        out += ["| " + " | ".join(x.replace("|", "\\|").replace("*", "\\*") for x in r) + " |" for r in rows]
         out.append("")
     out += [f"- {n}" for n in notes]
     return "\n".join(out)
@@ -96,7 +98,7 @@ def _latex_tables(tables: list, notes: list[str]) -> str:
     for title, cols, rows in tables:
         out.append(f"% {title}")
         out.append("\\begin{tabular}{" + "l" * len(cols) + "}")
-        out.append(" & ".join(cols) + " \\\\ \\hline")
+        out.append(" & ".join(_tex_escape(c) for c in cols) + " \\\\ \\hline")
         for r in rows:
             out.append(" & ".join(_tex_escape(x) for x in r) + " \\\\")
         out.append("\\end{tabular}")
@@ -234,11 +236,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     # the three methods
     fwd = {n: None for n in names}
-    rev_grad = grad(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}), argnums=tuple(range(len(syms))))(*x)
+    rev_grad = grad(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), argnums=tuple(range(len(syms))))(*x)
     rev = dict(zip(names, rev_grad))
     for i, n in enumerate(names):
         t = [np.float64(1.0 if j == i else 0.0) for j in range(len(x))]
-        fwd[n] = jvp(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}), tuple(x), tuple(t))[1]
+        fwd[n] = jvp(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), tuple(x), tuple(t))[1]
     sym_exprs = {n: diff(expr, free[n]) for n in names}
     from .symbolic import evaluate
 
@@ -257,7 +259,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     method_rows = []
     for n in names:
         f_, r_, s_, (nv, ne) = fwd[n], rev[n], sym_vals[n], num[n]
-        worst = max(abs(f_ - r_), abs(f_ - s_), abs(f_ - nv))
+        worst = float(np.max(np.abs([f_ - r_, f_ - s_, f_ - nv])))  # nan if any method gave nan
         method_rows.append([f"d/d{n}", _fmt(f_, 10), _fmt(r_, 10), _fmt(s_, 10), _fmt(nv, 10), _fmt(ne, 2), _fmt(worst, 2)])
     sym_rows = [
         [f"d/d{n}", to_str(sym_exprs[n]), str(tree_size(sym_exprs[n])), str(dag_size(sym_exprs[n]))] for n in names
@@ -363,16 +365,20 @@ def _parse_arg(text: str) -> Any:
     if text.endswith(".npy"):
         if not os.path.isfile(text):
             raise UsageError(f"no such file: {text}")
-        return np.load(text, allow_pickle=False)
+        try:
+            return np.load(text, allow_pickle=False)
+        except (ValueError, OSError) as e:
+            raise UsageError(f"--args: cannot read {text} as a NumPy array file ({e})") from None
     try:
         v = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
         raise UsageError(f"--args: {text!r} is neither a .npy file nor a Python literal (number, list, tuple)") from None
-    if isinstance(v, (int, float)):
-        return np.float64(v)
-    if isinstance(v, (list, tuple)):
-        return np.asarray(v, dtype=float)
-    raise UsageError(f"--args: unsupported value {text!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float, list, tuple)):
+        raise UsageError(f"--args: unsupported value {text!r} (give numbers or lists of numbers)")
+    try:
+        return np.float64(v) if isinstance(v, (int, float)) else np.asarray(v, dtype=float)
+    except (ValueError, TypeError):
+        raise UsageError(f"--args: {text!r} is not a rectangular array of numbers") from None
 
 
 def cmd_grad(args: argparse.Namespace) -> int:
@@ -452,7 +458,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         syms = [free[n] for n in names]
 
         def fn(*v: Any) -> Any:
-            return rebuild(expr, {id(s): a for s, a in zip(syms, v)})
+            return rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True)
 
         fn.__name__ = "f"
         point = [np.float64(at.get(n, 1.0)) for n in names]
@@ -558,6 +564,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    if len(argv) > 1 and argv[0] in ("diff", "graph") and argv[1].startswith("-") and argv[1] not in ("-h", "--help"):
+        if not argv[1].startswith("--"):  # an expression like "-sin(x)": keep it positional
+            expr = argv.pop(1)
+            argv += ["--", expr]
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:

@@ -20,12 +20,16 @@ def _symbol(x: Any) -> Expr:
     raise SymbolicError(f"differentiate with respect to a symbol, got {x!r}")
 
 
-def rebuild(e: Expr, env: dict[int, Any]) -> Any:
-    """Re-run the DAG's operations (``bind``) with leaves replaced per ``env`` (by id)."""
+def rebuild(e: Expr, env: dict[int, Any], numeric: bool = False) -> Any:
+    """Re-run the DAG's operations (``bind``) with leaves replaced per ``env`` (by id).
+    With ``numeric=True`` constants become plain numbers (for evaluating on values)."""
     vals: dict[int, Any] = {}
     for n in walk(e):
         if id(n) in env:
             vals[id(n)] = env[id(n)]
+        elif n.op == "const" and numeric:
+            v = n.value
+            vals[id(n)] = v if isinstance(v, (int, complex)) else float(v)
         elif n.op in ("symbol", "const"):
             vals[id(n)] = n
         else:

@@ -122,6 +122,8 @@ def _tokenize(text: str) -> list[_Tok]:
             continue
         if c.isalpha() or c == "_":
             m = _NAME.match(text, i)
+            if m is None:
+                raise ParseError(f"unexpected character {c!r} (names use ASCII letters, digits and '_')", text, col)
             s = m.group(0)
             if (
                 s.startswith("_")
@@ -172,6 +174,9 @@ def _number(tok: _Tok, text: str) -> Any:
         if s[:2].lower() in ("0x", "0o", "0b"):
             return int(s, 0)
         if any(ch in s for ch in ".eE"):
+            mant, _, exp = s.lower().partition("e")
+            if abs(int(exp or 0)) > 330 or len(mant) > 400:
+                return float(s)  # beyond float range: inf or 0.0, as Python reads it
             return Fraction(s)  # exact decimal (1.5e-3 = 3/2000)
         return int(s)
     except (ValueError, ZeroDivisionError):
