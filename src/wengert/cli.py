@@ -180,8 +180,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     unknown = [n for n in at if n not in free]
     if unknown:
         raise UsageError(
-            f"--at: unknown variable(s) {', '.join(unknown)}; the expression uses "
-            f"{', '.join(sorted(free)) or 'no variables'}"
+            f"--at: unknown variable(s) {', '.join(unknown)}; the expression uses {', '.join(sorted(free)) or 'no variables'}"
         )
     missing = [n for n in sorted(free) if n not in at]
     if missing:
@@ -236,7 +235,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     # the three methods
     fwd = {n: None for n in names}
-    rev_grad = grad(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), argnums=tuple(range(len(syms))))(*x)
+    rev_grad = grad(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), argnums=tuple(range(len(syms))))(
+        *x
+    )
     rev = dict(zip(names, rev_grad))
     for i, n in enumerate(names):
         t = [np.float64(1.0 if j == i else 0.0) for j in range(len(x))]
@@ -261,9 +262,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         f_, r_, s_, (nv, ne) = fwd[n], rev[n], sym_vals[n], num[n]
         worst = float(np.max(np.abs([f_ - r_, f_ - s_, f_ - nv])))  # nan if any method gave nan
         method_rows.append([f"d/d{n}", _fmt(f_, 10), _fmt(r_, 10), _fmt(s_, 10), _fmt(nv, 10), _fmt(ne, 2), _fmt(worst, 2)])
-    sym_rows = [
-        [f"d/d{n}", to_str(sym_exprs[n]), str(tree_size(sym_exprs[n])), str(dag_size(sym_exprs[n]))] for n in names
-    ]
+    sym_rows = [[f"d/d{n}", to_str(sym_exprs[n]), str(tree_size(sym_exprs[n])), str(dag_size(sym_exprs[n]))] for n in names]
     tables = [
         (f"Forward primal trace (evaluation trace) of f = {to_str(expr)}", ["var", "step", "value"], primal_rows),
         (f"Forward tangent trace, seeded d{wrt} = 1", ["var", "tangent step", f"d/d{wrt}"], tangent_rows),
@@ -282,8 +281,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             "at": at,
             "value": float(y),
             "wrt": wrt,
-            "primal_trace": [{"var": r[0], "step": r[1], "value": float(values[i])} for r, i in zip(primal_rows, [v.id for v in g.inputs] + [e.outputs[0].id for e in g.eqns])],
-            "tangent_trace": [{"var": r[0], "step": r[1], "tangent": float(tangents.get(i, 0.0))} for r, i in zip(tangent_rows, [v.id for v in g.inputs] + [e.outputs[0].id for e in g.eqns])],
+            "primal_trace": [
+                {"var": r[0], "step": r[1], "value": float(values[i])}
+                for r, i in zip(primal_rows, [v.id for v in g.inputs] + [e.outputs[0].id for e in g.eqns])
+            ],
+            "tangent_trace": [
+                {"var": r[0], "step": r[1], "tangent": float(tangents.get(i, 0.0))}
+                for r, i in zip(tangent_rows, [v.id for v in g.inputs] + [e.outputs[0].id for e in g.eqns])
+            ],
             "adjoints": {vn[e.outputs[0].id]: float(adjoints.get(e.outputs[0].id, 0.0)) for e in g.eqns}
             | {vn[v.id]: float(adjoints.get(v.id, 0.0)) for v in g.inputs},
             "derivatives": {
@@ -403,7 +408,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
             f = jacfwd(fn, argnums)
             results["forward"] = (jit(f) if args.jit else f)(*vals)
         else:
-            packed = (lambda a: fn(*a))  # noqa: E731  (numeric takes one pytree argument)
+            packed = lambda a: fn(*a)  # noqa: E731  (numeric takes one pytree argument)
             est = numeric.jacobian(packed, tuple(vals)) if not scalar else numeric.gradient(packed, tuple(vals))
             results["numeric"] = est.value
             results["numeric error estimate"] = est.error
