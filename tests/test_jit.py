@@ -428,7 +428,7 @@ def predict(W, b, x):
     v4 = v3 ** 2
     v5 = np.sum(v4, axis=(1,))
     v6 = v5 * 0.5
-    v7 = np.transpose(v3, (1, 0))
+    v7 = v3.T
     v8 = np.reshape(v7, (6,))
     v9 = v8[::2]
     return (v6, v9)
@@ -444,8 +444,12 @@ def test_generated_source_golden() -> None:
     jp = jit(predict)
     assert jp.source(W, b, x) == GOLDEN_SOURCE
     # the compiled function is that source
-    fn = jp.lower(W, b, x).compile()
-    assert fn.__wengert_source__ == GOLDEN_SOURCE
+    g = jp.lower(W, b, x)
+    fn = g.compile()
+    # what runs is that source with a `del` after each intermediate's last use
+    assert fn.__wengert_source__ == g.source(free=True)
+    kept = [ln for ln in fn.__wengert_source__.splitlines() if not ln.strip().startswith("del ")]
+    assert "\n".join(kept) + "\n" == GOLDEN_SOURCE
     rng = np.random.default_rng(0)
     W, b, x = rng.standard_normal((4, 2)), rng.standard_normal(2), rng.standard_normal((3, 4))
     _close(jp(W, b, x), predict(W, b, x))

@@ -158,6 +158,8 @@ class _Emitter:
         if name == "reshape":
             return f"np.reshape({args[0]}, {self.param(p['shape'])})"
         if name == "transpose":
+            if tuple(p["axes"]) == (1, 0):
+                return f"{args[0]}.T"
             return f"np.transpose({args[0]}, {self.param(p['axes'])})"
         if name == "broadcast_to":
             return f"np.broadcast_to({args[0]}, {self.param(p['shape'])})"
@@ -192,19 +194,39 @@ class _Emitter:
         return name
 
 
-def graph_source(g: Graph) -> tuple[str, dict[str, Any]]:
-    """(source, namespace) of a Python function computing ``g`` on flat arguments."""
+def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
+    """(source, namespace) of a Python function computing ``g`` on flat arguments.
+
+    With ``free=True`` (what ``compile_graph`` compiles) a ``del`` follows each intermediate's
+    last use, so memory is released as soon as possible, as hand-written code would.
+    """
     em = _Emitter(g)
     fname = "".join(c if c.isalnum() or c == "_" else "_" for c in g.name) or "f"
     if fname[0].isdigit() or keyword.iskeyword(fname):
         fname = "f_" + fname
     params = ", ".join(em.names[v.id] for v in g.inputs)
     lines = [f"def {fname}({params}):"]
-    for e in g.eqns:
+    last: dict[int, int] = {}
+    if free:
+        for k, e in enumerate(g.eqns):
+            for i in e.inputs:
+                if isinstance(i, Var):
+                    last[i.id] = k
+        for o in g.outputs:
+            if isinstance(o, Var):
+                last.pop(o.id, None)
+        for v in g.inputs:  # the caller holds the arguments anyway
+            last.pop(v.id, None)
+    dies: dict[int, list[str]] = {}
+    for vid, k in last.items():
+        dies.setdefault(k, []).append(em.names[vid])
+    for k, e in enumerate(g.eqns):
         lhs = ", ".join(em.names[v.id] for v in e.outputs)
         if e.prim.multiple_results and len(e.outputs) == 1:
             lhs += ","
         lines.append(f"    {lhs} = {em.expr(e)}")
+        if k in dies:
+            lines.append(f"    del {', '.join(sorted(dies[k]))}")
     outs = [em.operand(o) for o in g.outputs]
     lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
     return "\n".join(lines) + "\n", em.ns
@@ -212,7 +234,7 @@ def graph_source(g: Graph) -> tuple[str, dict[str, Any]]:
 
 def compile_graph(g: Graph) -> Callable[..., tuple]:
     """Compile ``g`` into a Python function (flat arguments, tuple of flat results)."""
-    src, ns = graph_source(g)
+    src, ns = graph_source(g, free=True)
     code = compile(src, f"<wengert graph {g.name}>", "exec")
     exec(code, ns)  # noqa: S102  (our own generated source)
     fn = [

@@ -125,11 +125,13 @@ class Graph:
     def __len__(self) -> int:
         return len(self.eqns)
 
-    def source(self) -> str:
-        """Readable Python/NumPy source of the function, one statement per equation."""
+    def source(self, free: bool = False) -> str:
+        """Readable Python/NumPy source of the function, one statement per equation.
+        ``free=True`` shows exactly what ``compile`` runs: the same statements with a ``del``
+        after each intermediate's last use."""
         from .codegen import graph_source
 
-        return graph_source(self)[0]
+        return graph_source(self, free)[0]
 
     def compile(self) -> Any:
         """A Python callable (flat arguments, flat results) made by exec of ``source()``."""

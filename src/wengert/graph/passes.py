@@ -388,16 +388,20 @@ def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = Non
             raise ValueError(f"unknown pass {n!r}; choose from {sorted(PASSES)}")
     if verbose:
         print(f"optimize {g.name}: {len(g.eqns)} equations")
+    rewrote = True  # cse only finds work after rewrites (tracing hash-conses already)
     for rnd in range(max_rounds):
         changed = False
         for n in names:
+            if n == "cse" and not rewrote:
+                continue
             before = len(g.eqns)
             g, stats = PASSES[n](g)
-            if stats:
-                changed = True
+            if stats and n in ("simplify", "fold", "cse"):
+                changed = True  # removing dead code alone cannot enable another rewrite
             if verbose and stats:
                 detail = ", ".join(f"{k} x{v}" for k, v in sorted(stats.items()))
                 print(f"  round {rnd + 1} {n:9s} {before:5d} -> {len(g.eqns):5d} equations ({detail})")
+        rewrote = changed
         if not changed:
             break
     if verbose:
