@@ -22,8 +22,8 @@ from .api import (
     vmap,
 )
 from .core.primitive import Primitive, Tracer
-from .graph import Graph, jit, trace
 from .errors import CustomRuleError, NoRuleError, TracerConversionError, WengertError
+from .graph import Graph, jit, trace
 from .testing import check_grads
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 

@@ -9,9 +9,9 @@ vjp_fn)`` with ``vjp_fn(ct)`` returning a tuple with one cotangent per primal, a
 from __future__ import annotations
 
 import contextlib
-import threading
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
