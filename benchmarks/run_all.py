@@ -23,6 +23,14 @@ BENCHMARKS = {
     "per_op": ["--rounds", "7"],
     "mlp_step": ["--rounds", "15"],
     "deep_chain_memory": ["--repeats", "1"],
+    "hessian": ["--rounds", "7", "--hvp-rounds", "21"],
+    "jacobian": ["--rounds", "9"],
+    "jit_per_op": ["--rounds", "11", "--first-repeats", "2", "--phase-repeats", "1"],
+    "rnn": ["--rounds", "11", "--first-repeats", "2"],
+    "mlp_jit": ["--rounds", "15"],
+    "numeric": ["--rounds", "5"],
+    "train_epoch": ["--rounds", "11"],
+    "symbolic": ["--rounds", "5", "--eval-rounds", "3"],
 }
 
 

@@ -103,7 +103,9 @@ class _Emitter:
             return self.names[x.id]
         v = x.value
         if isinstance(v, (bool, int, float)) and not isinstance(v, np.generic):
-            return repr(v) if np.isfinite(v) else self.const(v)
+            if not np.isfinite(v):
+                return self.const(v)
+            return f"({v!r})" if v < 0 else repr(v)  # (-2.0) ** x, not -(2.0 ** x)
         if isinstance(v, (np.generic, np.ndarray)) and np.ndim(v) == 0 and v.dtype.kind in "fiub":
             pv = v.item()
             if isinstance(pv, float) and not np.isfinite(pv):

@@ -88,7 +88,12 @@ def to_graph(exprs: Any, syms: Sequence[Any], name: str = "f") -> Any:
                 raise ValueError(f"the expression uses the symbol {n.name!r}, which is not among the inputs")
             if n.op == "const":
                 v = n.value
-                env[id(n)] = Literal(float(v) if not isinstance(v, (int, complex)) else v)
+                if not isinstance(v, complex):
+                    try:
+                        v = float(v)  # NumPy would do integer arithmetic on Python ints
+                    except OverflowError:
+                        v = float("inf") if v > 0 else float("-inf")
+                env[id(n)] = Literal(v)
                 continue
             dt = np.bool_ if n.dtype == np.bool_ else np.float64
             var = Var((), dt)

@@ -266,7 +266,8 @@ def const(v: Any) -> Expr:
     ident = ("const", type(v).__name__, v)
     hit = Expr._table.get(ident)
     if hit is None:
-        key = zlib.crc32(repr(("const", type(v).__name__, str(v))).encode())
+        text = hex(v) if isinstance(v, int) else str(v)  # hex: no digit limit for huge ints
+        key = zlib.crc32(repr(("const", type(v).__name__, text)).encode())
         hit = Expr._new("const", (), (), v, None, frozenset(), key)
         Expr._table[ident] = hit
     return hit

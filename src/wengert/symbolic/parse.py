@@ -75,6 +75,14 @@ def _functions() -> dict[str, Any]:
         "maximum": wnp.maximum,
         "minimum": wnp.minimum,
         "square": wnp.square,
+        "sign": wnp.sign,
+        "where": wnp.where,
+        "equal": wnp.equal,
+        "not_equal": wnp.not_equal,
+        "greater": wnp.greater,
+        "greater_equal": wnp.greater_equal,
+        "less": wnp.less,
+        "less_equal": wnp.less_equal,
     }
     return f
 
@@ -82,13 +90,15 @@ def _functions() -> dict[str, Any]:
 FUNCTION_NAMES = frozenset(
     "sin cos tan asin acos atan arcsin arccos arctan atan2 arctan2 sinh cosh tanh asinh acosh atanh "
     "arcsinh arccosh arctanh exp exp2 expm1 log ln log2 log10 log1p sqrt cbrt abs hypot logaddexp "
-    "maximum minimum square".split()
+    "maximum minimum square sign where equal not_equal greater greater_equal less less_equal".split()
 )
-_ARITY = {"atan2": 2, "arctan2": 2, "hypot": 2, "logaddexp": 2, "maximum": 2, "minimum": 2}
+_ARITY = {"atan2": 2, "arctan2": 2, "hypot": 2, "logaddexp": 2, "maximum": 2, "minimum": 2, "where": 3,
+          "equal": 2, "not_equal": 2, "greater": 2, "greater_equal": 2, "less": 2, "less_equal": 2}
 
 _NUMBER = re.compile(
     r"0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+"
-    r"|(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?"
+    r"|(?:[0-9](?:_?[0-9])*)?\.?(?:[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?",
+    re.ASCII,
 )
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -109,7 +119,7 @@ def _tokenize(text: str) -> list[_Tok]:
             i += 1
             continue
         col = i + 1
-        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        if c in "0123456789" or (c == "." and i + 1 < n and text[i + 1] in "0123456789"):
             m = _NUMBER.match(text, i)
             s = m.group(0) if m else ""
             if not s or (i + len(s) < n and (text[i + len(s)].isalnum() or text[i + len(s)] in "._")):
@@ -173,11 +183,15 @@ def _number(tok: _Tok, text: str) -> Any:
     try:
         if s[:2].lower() in ("0x", "0o", "0b"):
             return int(s, 0)
+        if len(s) > 1000:
+            raise ParseError("number literal too long", text, tok.col)
         if any(ch in s for ch in ".eE"):
             mant, _, exp = s.lower().partition("e")
             if abs(int(exp or 0)) > 330 or len(mant) > 400:
                 return float(s)  # beyond float range: inf or 0.0, as Python reads it
             return Fraction(s)  # exact decimal (1.5e-3 = 3/2000)
+        if len(s) > 1 and s[0] == "0" and s.strip("0"):
+            raise ParseError(f"leading zeros in the number {tok.text!r} are not allowed (as in Python)", text, tok.col)
         return int(s)
     except (ValueError, ZeroDivisionError):
         raise ParseError(f"malformed number {tok.text!r}", text, tok.col) from None

@@ -84,6 +84,12 @@ def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['add'])} - {_wrap(b, pb, PREC['add'], True)}", PREC["add"]
     if name == "multiply":
+        c = n.args[0]
+        if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e printed as p*e/q
+            (b, pb) = args[1]
+            p, q = c.value.numerator, c.value.denominator
+            body = _wrap(b, pb, PREC["multiply"]) if p == 1 else f"{p}*{_wrap(b, pb, PREC['multiply'])}"
+            return f"{body}/{q}", PREC["true_divide"]
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['multiply'])}*{_wrap(b, pb, PREC['multiply'], pb == PREC['true_divide'] - 1)}", PREC[
             "multiply"
@@ -162,11 +168,18 @@ def _latex_symbol(name: str) -> str:
     return f"{b}_{{{sub}}}" if sub else b
 
 
-def latex(e: Expr) -> str:
-    """LaTeX source of the expression."""
+def latex(e: Expr, symbol_names: dict | None = None) -> str:
+    """LaTeX source of the expression.  ``symbol_names`` maps symbols (or their names) to the
+    LaTeX to print for them, e.g. ``{x1: r"\\alpha"}`` or ``{"x1": r"\\alpha"}``."""
+    names = {}
+    for k, v in (symbol_names or {}).items():
+        names[k if isinstance(k, str) else getattr(k, "name", str(k))] = v
     memo: dict[int, tuple[str, int]] = {}
     for n in walk(e):
-        memo[id(n)] = _latex_node(n, [memo[id(a)] for a in n.args])
+        if n.op == "symbol" and n.name in names:
+            memo[id(n)] = (names[n.name], PREC["atom"])
+        else:
+            memo[id(n)] = _latex_node(n, [memo[id(a)] for a in n.args])
     return memo[id(e)][0]
 
 
@@ -189,6 +202,11 @@ def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         (a, pa), (b, pb) = args
         return f"{a} - {_lwrap(b, pb, PREC['add'] + 1)}", PREC["add"]
     if name == "multiply":
+        c = n.args[0]
+        if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e as \frac{p e}{q}
+            b = args[1][0]
+            p, q = c.value.numerator, c.value.denominator
+            return f"\\frac{{{b if p == 1 else f'{p} {b}'}}}{{{q}}}", PREC["atom"]
         (a, pa), (b, pb) = args
         sep = " \\cdot " if (b[:1].isdigit() or b.startswith("-")) else " "
         return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'])}", PREC["multiply"]

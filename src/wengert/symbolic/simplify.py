@@ -64,11 +64,33 @@ def _num(e: Expr) -> Any:
     return e.value if e.op == "const" else None
 
 
+def _small_power(v: Any, k: Any) -> bool:
+    """Is ``v**k`` cheap to compute exactly (bounded size)?"""
+    if not _is_rational(v):
+        return abs(k) < 10_000
+    f = Fraction(v)
+    bits = max(abs(f.numerator), f.denominator, 2).bit_length()
+    return abs(int(k)) * bits <= 4096
+
+
 def _is_rational(v: Any) -> bool:
     return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
 
 
+# Sums and products wider than this are not flattened again into their users: keeps the
+# time linear on long chains (each node is rebuilt a bounded number of times).
+MAX_FLATTEN = 32
+_POS_CACHE: dict[int, bool] = {}  # per simplify() call: positivity is asked many times
+
+
 def _positive(e: Expr) -> bool:
+    hit = _POS_CACHE.get(id(e))
+    if hit is None:
+        hit = _POS_CACHE[id(e)] = _positive_uncached(e)
+    return hit
+
+
+def _positive_uncached(e: Expr) -> bool:
     if e.op == "symbol":
         return "positive" in e.assumptions
     if e.op == "const":
@@ -93,6 +115,7 @@ class _Simplifier:
                 self.uses[id(a)] = self.uses.get(id(a), 0) + 1
         self.memo: dict[int, Expr] = {}
         self.shared: set[int] = set()  # ids of simplified nodes standing for shared originals
+        self.width: dict[int, int] = {}  # terms / factors of sums and products built here
 
     def run(self, root: Expr) -> Expr:
         for n in self.nodes:
@@ -112,7 +135,7 @@ class _Simplifier:
             if v is not None:
                 acc[0] = acc[0] + k * v
                 continue
-            flat_ok = id(x) not in self.shared
+            flat_ok = id(x) not in self.shared and self.width.get(id(x), 0) <= MAX_FLATTEN
             name = x.opname
             if flat_ok and name == "add":
                 stack.append((x.args[1], k, False))
@@ -140,7 +163,9 @@ class _Simplifier:
         self.terms(a, 1, out, order, acc)
         self.terms(b, sign, out, order, acc)
         self.trig(out, order, acc)
-        return _build_sum(out, order, acc[0])
+        res = _build_sum(out, order, acc[0])
+        self.width[id(res)] = len(out)
+        return res
 
     def trig(self, out: dict, order: list, acc: list) -> None:
         sq = {}
@@ -170,12 +195,12 @@ class _Simplifier:
             x, k, top = stack.pop()
             integer = _is_rational(k) and k == int(k)
             v = _num(x)
-            if v is not None and integer and not (v == 0 and k < 0):
+            if v is not None and integer and not (v == 0 and k < 0) and _small_power(v, k):
                 acc[0] = acc[0] * ((Fraction(v) if _is_rational(v) else v) ** int(k))
                 continue
             name = "const" if v is not None else x.opname
             # Splitting a product under a non-integer power is valid only for positive parts.
-            flat_ok = id(x) not in self.shared and (integer or _positive(x))
+            flat_ok = id(x) not in self.shared and self.width.get(id(x), 0) <= MAX_FLATTEN and (integer or _positive(x))
             if flat_ok and name == "multiply":
                 stack.append((x.args[1], k, False))
                 stack.append((x.args[0], k, False))
@@ -204,6 +229,9 @@ class _Simplifier:
                 if integer or _positive(inner) or not even_int:
                     stack.append((inner, ex * k, False))
                     continue
+                if (ex * k) == int(ex * k):  # (u**2m)**k = |u|**(2mk) for real u
+                    stack.append((_mk("absolute", inner), ex * k, False))
+                    continue
             if x not in out:
                 order.append(x)
                 out[x] = 0
@@ -216,7 +244,9 @@ class _Simplifier:
         self.factors(a, pa, out, order, acc)
         if b is not None:
             self.factors(b, pb, out, order, acc)
-        return _build_prod(out, order, acc[0])
+        res = _build_prod(out, order, acc[0])
+        self.width[id(res)] = len(out)
+        return res
 
     # ------------------------------------------------------------------ one node
     def node(self, n: Expr, args: list[Expr]) -> Expr:
@@ -281,10 +311,14 @@ class _Simplifier:
 
 
 def _sort_key(e: Expr) -> tuple:
-    from .printing import dag_size, to_str
-
-    small = dag_size(e) <= 12
-    return (0 if e.op == "symbol" else 1, to_str(e) if small else "~", e.key)
+    """Deterministic order of terms and factors, cheap (no printing): symbols by name, then
+    functions by name, then by structure."""
+    if e.op == "symbol":
+        return (0, e.name, e.key)
+    if e.op == "const":
+        return (2, "", e.key)
+    inner = e.args[0] if e.args and e.args[0].op == "symbol" else None
+    return (1, e.opname, inner.name if inner is not None else "~", e.key)
 
 
 def _build_sum(out: dict, order: list, c: Any) -> Expr:
@@ -324,21 +358,20 @@ def _build_prod(out: dict, order: list, c: Any) -> Expr:
     items.sort(key=lambda bp: _sort_key(bp[0]))
     num = [_power(b, p) for b, p in items if p > 0]
     den = [_power(b, -p) for b, p in items if p < 0]
+    if not num and not den:
+        return const(c)
     neg = isinstance(c, (int, Fraction, float)) and c < 0
     mag = -c if neg else c
-    cnum, cden = (mag.numerator, mag.denominator) if isinstance(mag, Fraction) else (mag, 1)
     res: Expr | None = None
     for f in num:
         res = f if res is None else _mk("multiply", res, f)
-    if cnum != 1 or res is None:
-        res = const(cnum) if res is None else _mk("multiply", const(cnum), res)
     d: Expr | None = None
     for f in den:
         d = f if d is None else _mk("multiply", d, f)
-    if cden != 1:
-        d = const(cden) if d is None else _mk("multiply", const(cden), d)
     if d is not None:
-        res = _mk("true_divide", res, d)
+        res = _mk("true_divide", const(1) if res is None else res, d)
+    if mag != 1:  # the numeric coefficient, exact, in front: read back as a coefficient
+        res = _mk("multiply", const(mag), res)
     return _mk("negative", res) if neg else res
 
 
@@ -347,4 +380,8 @@ def simplify(expr: Any) -> Expr:
     from .expr import as_expr
 
     e = as_expr(expr)
-    return _Simplifier(e).run(e)
+    _POS_CACHE.clear()
+    try:
+        return _Simplifier(e).run(e)
+    finally:
+        _POS_CACHE.clear()
