@@ -8,7 +8,9 @@ imported through ``import_jax``.
 What lives here:
 - ``peer``: import an optional competitor, or record it as "not installed";
 - ``run_rounds``: time contenders round-robin (one call of each per round, the order
-  rotated every round), so a load spike on a shared machine hits all of them alike;
+  rotated every round), so a load spike on a shared machine hits all of them alike; wall-clock
+  time, or another clock of ``CLOCKS`` (CPU time) where a script offers ``--clock``;
+- ``run_child``: run a measurement in a fresh process (first-call and compile times);
 - ``summary`` / ``markdown_table``: medians, quartiles and minima;
 - ``machine_info`` / ``write_section``: the environment block and the section of
   ``BENCHMARKS.md`` that a script owns (rewritten in place with ``--write``).
@@ -100,11 +102,27 @@ def version(dist: str) -> str:
 # --------------------------------------------------------------------------- timing
 
 
+#: the clocks a script may time with (``--clock``): name -> (function, description)
+CLOCKS: dict[str, tuple[Callable[[], float], str]] = {
+    "wall": (time.perf_counter, "wall-clock time (`time.perf_counter`)"),
+    "cpu": (
+        time.process_time,
+        "CPU time of the process (`time.process_time`: user + system time of all its threads), "
+        "which leaves out the time a call waits for a core while other programs run",
+    ),
+}
+
+
 def run_rounds(
-    contenders: dict[str, Callable[[], Any]], rounds: int, warmup: int, verbose: bool = True
+    contenders: dict[str, Callable[[], Any]],
+    rounds: int,
+    warmup: int,
+    verbose: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Seconds per call of each contender: ``warmup`` untimed calls each, then ``rounds``
     rounds in which every contender runs once (round ``r`` starts at contender ``r``).
+    ``clock`` is wall-clock time unless a script asks for another (see ``CLOCKS``).
 
     The garbage collector is run (untimed) before each call and stays enabled during it,
     as in a user's program: collection triggered by a contender's own allocations counts.
@@ -125,14 +143,29 @@ def run_rounds(
         for name in names[k:] + names[:k]:
             fn = contenders[name]
             gc.collect()
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            times[name].append(time.perf_counter() - t0)
+            times[name].append(clock() - t0)
         if verbose:
             print(f"  round {r + 1}/{rounds} done", file=sys.stderr, end="\r", flush=True)
     if verbose:
         print(file=sys.stderr)
     return times
+
+
+def run_child(argv: Sequence[str], timeout: float | None = None) -> dict:
+    """Run ``python *argv`` in a fresh process and return the JSON object it prints as the
+    last line of its standard output.  The child inherits this process's environment, so the
+    one-thread settings above apply to it too.  A child still running after ``timeout``
+    seconds is killed and ``subprocess.TimeoutExpired`` raised; a failing child raises
+    ``RuntimeError`` with the end of its standard error."""
+    proc = subprocess.run(
+        [sys.executable, *map(str, argv)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"child {' '.join(map(str, argv))} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(lines[-1])
 
 
 def summary(ts: Sequence[float], scale: float = 1.0) -> dict[str, float]:
