@@ -126,6 +126,27 @@ class ReverseTrace(Trace):
         )
         return self._record(prim, saved_args, ans, params, parents)
 
+    def process_known(self, prim: Primitive, args: Sequence[Any], params: dict, ans: Any) -> Any:
+        """Record ``prim(*args)`` whose result ``ans`` is already known (replaying a forward
+        pass from stored values: the backward pass then reuses them instead of recomputing)."""
+        vals = []
+        parents = []
+        for i, a in enumerate(args):
+            if a.__class__ is ReverseTracer and a._trace is self:
+                vals.append(a.value)
+                parents.append((i, a.idx))
+            else:
+                vals.append(a)
+        if prim.nondiff or not parents or prim.fwd is not None:
+            return self.process(prim, args, params) if parents else ans
+        save = prim.save
+        saved_args = (
+            vals
+            if save & SAVE_ARGS
+            else ([getattr(v, "shape", ()) for v in vals] if save & SAVE_SHAPES else None)
+        )
+        return self._record(prim, saved_args, ans, params, parents)
+
     def _record(self, prim: Primitive, saved_args: Any, ans: Any, params: dict, parents: list) -> Any:
         save = prim.save
         tape = self.tape
