@@ -153,17 +153,17 @@ class Evaluator:
         self.batch_size = batch_size
         self.complex_mode = False
         self.ncalls = 0
+        self.max_abs = 0.0  # the largest |f| seen at any point (a scale for rounding)
         self.out: OutSpec | None = None
 
     def _call(self, arg: Any) -> Any:
+        """``f(arg)``; in complex-step mode with its failures explained (``rows`` sets the
+        warning filter that turns a discarded imaginary part into an error)."""
         self.ncalls += 1
         if not self.complex_mode:
-            with np.errstate(all="ignore"):  # large trial steps may leave f's domain: expected
-                return self.f(arg)
+            return self.f(arg)
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("error", np.exceptions.ComplexWarning)
-                y = self.f(arg)
+            y = self.f(arg)
         except (TypeError, ValueError, np.exceptions.ComplexWarning) as e:
             raise ComplexStepError(
                 f"{self.what}: method='complex' evaluates f at complex points x + ih, but f failed on "
@@ -186,31 +186,82 @@ class Evaluator:
         y = self.f(self.space.unflatten(self.space.x))
         self.ncalls += 1
         self.out = OutSpec(y, self.what)
-        return self.out.flatten(y)
+        f0 = self.out.flatten(y)
+        self._seen(f0)
+        return f0
+
+    def _seen(self, vals: np.ndarray) -> None:
+        a = np.abs(vals)
+        a = a[np.isfinite(a)]
+        if a.size:
+            self.max_abs = max(self.max_abs, float(a.max()))
 
     def rows(self, pts: np.ndarray) -> np.ndarray:
-        """``f`` at every row of ``pts`` (shape ``(K, N)``): a ``(K, M)`` matrix."""
+        """``f`` at every row of ``pts`` (shape ``(K, N)``): a ``(K, M)`` matrix.
+
+        A point where ``f`` raises (outside its domain: a large trial step can get there) gives
+        a row of NaN, which the step selection never uses; if ``f`` fails at every point the
+        first error is raised.  In complex-step mode errors always propagate.
+        """
         assert self.out is not None
         K = pts.shape[0]
         M = self.out.size
         if K == 0:
             return np.zeros((0, M))
+        # large trial steps may leave f's domain (expected: such points are never used)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            if self.complex_mode:
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            return self._rows(pts)
+
+    def _rows(self, pts: np.ndarray) -> np.ndarray:
+        K = pts.shape[0]
         if self.vectorized:
             step = self.batch_size or K
             parts = []
             for k0 in range(0, K, step):
                 chunk = pts[k0 : k0 + step]
-                y = self._call(self.space.unflatten_batch(chunk))
+                try:
+                    y = self._call(self.space.unflatten_batch(chunk))
+                except Exception:
+                    if self.complex_mode or chunk.shape[0] == 1:
+                        raise
+                    parts.append(self._one_by_one(chunk, batched=True))
+                    continue
                 parts.append(self.out.flatten(y, chunk.shape[0]))
-            return np.concatenate(parts, axis=0)
+            res = np.concatenate(parts, axis=0)
+        else:
+            res = self._one_by_one(pts, batched=False)
+        if not self.complex_mode:
+            self._seen(res)
+        return res
+
+    def _one_by_one(self, pts: np.ndarray, batched: bool) -> np.ndarray:
+        K, M = pts.shape[0], self.out.size
         res = None
+        first: Exception | None = None
         for k in range(K):
-            y = self.out.flatten(self._call(self.space.unflatten(pts[k])))
-            if res is None:
-                res = np.empty((K, y.size), dtype=np.result_type(y.dtype, self.out.dtype))
-            if y.size != M:
+            try:
+                if batched:
+                    raw = self._call(self.space.unflatten_batch(pts[k : k + 1]))
+                else:
+                    raw = self._call(self.space.unflatten(pts[k]))
+            except Exception as e:
+                if self.complex_mode:
+                    raise
+                first = first or e
+                y = None
+            else:
+                y = self.out.flatten(raw, 1)[0] if batched else self.out.flatten(raw)
+            if y is not None and y.size != M:
                 raise ValueError(f"{self.what}: the function's output changed size between points ({M} and {y.size})")
-            res[k] = y
+            if res is None and y is not None:
+                res = np.full((K, M), np.nan, dtype=np.result_type(y.dtype, self.out.dtype, np.float16))
+            if y is not None:
+                res[k] = y
+        if res is None:
+            assert first is not None
+            raise first
         return res
 
     def scalar_output(self, what: str) -> None:

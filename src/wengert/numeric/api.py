@@ -9,22 +9,29 @@ output leaf with that leading axis); ``batch_size`` caps the points per call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_unflatten
 from . import complex_step as _cs
 from ._points import Evaluator, Space
 from .finite_diff import (
+    MAX_BRIDGE,
     RATIO,
+    STEPS_DOWN,
+    STEPS_UP,
     candidate_taus,
     check_method_order,
     coordinate_scale,
     default_step,
     fd_problems,
     product_stencil,
+    rounding_eps,
     stencil,
     step_factor,
 )
@@ -164,7 +171,15 @@ def gradient(
 
 
 def _direction_fd(
-    ev: Evaluator, f0: np.ndarray, u: np.ndarray, n: int, method: str, order: int, richardson: int, scale: np.ndarray | None
+    ev: Evaluator,
+    f0: np.ndarray,
+    u: np.ndarray,
+    n: int,
+    method: str,
+    order: int,
+    richardson: int,
+    scale: np.ndarray | None,
+    down: int | None = None,
 ) -> tuple:
     """n-th derivative of t -> f(x + t u) at 0 with unit base step (u carries the scale).
 
@@ -175,7 +190,7 @@ def _direction_fd(
     st = stencil(n, order, method)
     x = ev.space.x
     adaptive = scale is not None
-    taus, valid = candidate_taus(richardson + 1, scale)  # (S, 1) or (S, M)
+    taus, valid = candidate_taus(richardson + 1, scale, down)  # (S, 1) or (S, M)
     per_elem = taus.shape[1] > 1
     if per_elem:  # one problem, multipliers per element (elementwise f): elements with a
         valid = np.ones((taus.shape[0], 1), dtype=bool)  # shorter range get extra small steps
@@ -282,6 +297,16 @@ def derivative(
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{what}: n must be a positive integer, got {n!r}")
     n = int(n)
+    if vectorized and step is None and batch_size is None and callable(f):  # one call of f
+        if method != "complex":
+            fast = _scalar_fast(f, x, n, method, order, richardson)
+            if fast is not None:
+                return fast
+        else:
+            res = _cs.scalar_contour_fast(f, x, n, order) if n > 1 else _cs.scalar_step_fast(f, x)
+            if res is not None:
+                val, err, r, dt = res
+                return Estimate(val.astype(dt, copy=False), err, r, method, order, n)
     space = Space(x, what)
     ev = Evaluator(f, space, what, vectorized, batch_size)
     f0 = ev.at_x()
@@ -303,6 +328,85 @@ def derivative(
         val, err, hs = val / Hm**n, err / Hm**n, tau * Hm
     val = val.astype(_result_dtype(ev), copy=False)
     return Estimate(ev.out.unflatten(val), ev.out.unflatten(err), ev.out.unflatten(np.broadcast_to(hs, (M,))), method, order, n)
+
+
+@lru_cache(maxsize=256)
+def _scalar_plan(n: int, order: int, method: str, richardson: int, up: int, eps: float) -> tuple:
+    """Everything about a scalar derivative that does not depend on x or f: the step factor,
+    the point multipliers (the last one 0: x itself) and the matrices taking f's values
+    straight to the extrapolated values (rows: T then T_low) and rounding magnitudes."""
+    from .richardson import _bands
+
+    st = stencil(n, order, method)
+    levels = richardson + 1
+    S = levels + up + STEPS_DOWN
+    taus = RATIO ** (up - np.arange(S, dtype=float))
+    A = len(st.offsets)
+    mult = np.append((taus[:, None] * st.foffsets[None, :]).ravel(), 0.0)
+    C = np.zeros((S, S * A + 1))
+    for k in range(S):
+        C[k, k * A : (k + 1) * A] = st.fweights / taus[k] ** n
+    C[:, -1] = float(st.center) / taus**n
+    WT, WL, WA, W1 = _bands(levels, RATIO, tuple(float(e) for e in st.exponents(levels)[: levels - 1]), S)
+    uses = (W1 @ (C != 0)) > 0  # (windows, points): which points each window depends on
+    both = np.vstack([WT @ C, WL @ C])
+    eta = step_factor(n, order, method, richardson, eps)
+    return mult, both, WA @ np.abs(C), taus, uses.astype(float), WT.shape[0], eta
+
+
+def _scalar_fast(f: Callable, x: Any, n: int, method: str, order: int, richardson: int) -> Estimate | None:
+    """``derivative`` for a scalar ``x`` and a vectorized ``f`` in one call of ``f`` and a few
+    matrix products (the same computation as the general path, reorganised).  ``None`` when
+    it does not apply (a pytree, an output that is not one array, ``f`` undefined at ``x``)."""
+    from .richardson import select_window
+
+    if type(x) is float:
+        xv, dt = x, _F64
+    else:
+        if isinstance(x, (Tracer, tuple, list, dict)) or np.ndim(x) != 0:
+            return None
+        xa = np.asarray(x)
+        if xa.dtype.kind not in "fiub":
+            return None
+        dt = (np.dtype(np.float32) if xa.dtype == np.float16 else xa.dtype) if xa.dtype.kind == "f" else _F64
+        xv = float(xa)
+    scale = abs(xv) if (xv != 0.0 and math.isfinite(xv)) else 1.0
+    up = STEPS_UP + (min(math.ceil(-math.log2(scale)), MAX_BRIDGE) if scale < 1.0 else 0)
+    mult, both, MA, taus, uses, W, eta = _scalar_plan(n, order, method, richardson, up, float(np.finfo(dt).eps))
+    H = 2.0 ** math.floor(math.log2(eta * scale))
+    X = mult * H
+    X += xv
+    if dt != _F64:
+        X = X.astype(dt)
+    with np.errstate(all="ignore"):
+        Y = f(X)
+        K1 = mult.size
+        if not isinstance(Y, np.ndarray) or Y.ndim == 0 or Y.shape[0] != K1 or Y.dtype.kind not in "fc":
+            return None
+        F = Y.reshape(K1, -1)
+        if not math.isfinite(abs(F.sum())):  # some point outside f's domain (or x itself)
+            nan = ~np.isfinite(F)
+            if nan[-1].any():
+                return None
+            F = np.where(nan, 0.0, F)
+            bad = (uses @ nan) > 0
+        else:
+            bad = None
+        TT = both @ F
+        T, Tl = TT[:W], TT[W:]
+        if bad is not None:
+            T[bad] = np.nan
+        R = MA @ np.abs(F)
+        # the choice does not depend on the common factor 1 / H^n: apply it afterwards
+        val, err, idx = select_window(T, Tl, R, rounding_eps(dt, Y.dtype))
+    hn = H**n
+    shp = Y.shape[1:]
+    rd = np.result_type(Y.dtype, dt)
+    value = (val / hn).astype(rd, copy=False).reshape(shp)
+    return Estimate(value, (err / hn).reshape(shp), (taus[idx] * H).reshape(shp), method, order, n)
+
+
+_F64 = np.dtype(np.float64)
 
 
 # --------------------------------------------------------------------------- hessian

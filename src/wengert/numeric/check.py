@@ -5,8 +5,9 @@ At each level a random direction ``v`` (like the arguments) and a random cotange
 function (central differences with Richardson extrapolation, with an error estimate for
 every output element) is compared with
 - forward mode: ``jvp(f, args, v)``, element by element;
-- reverse mode: ``<vjp(f)(ct), v>`` against ``<ct, J v>`` (one number; on a mismatch the
-  numerical gradient of ``<ct, f>`` is computed coordinate by coordinate to show where).
+- reverse mode: ``<vjp(f)(ct), v>`` against ``<ct, J v>`` with the real pairing
+  ``Re sum(a * b)`` (one number; on a mismatch the numerical gradient of ``<ct, f>`` is
+  computed coordinate by coordinate to show where).
 The tolerance of each comparison is ``SAFETY * (estimated numerical error) + rtol * scale
 + atol``, where ``scale`` is the size of the compared quantity (the largest element of
 ``J v``; the sum of the magnitudes of the terms of the inner product).  ``rtol`` covers the
@@ -35,7 +36,7 @@ from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_map, tree_unflatten
 from ._points import Evaluator, Space
 from .api import _direction_fd
-from .finite_diff import coordinate_scale, default_step
+from .finite_diff import coordinate_scale, default_step, rounding_eps
 
 __all__ = ["check_grads"]
 
@@ -46,6 +47,9 @@ SAFETY = 10.0
 QUICK_TRUST = 1e-6
 #: ... nor, after the full search, at all (the check then fails, saying so)
 MAX_TRUST = 1e-2
+#: the full search goes this many halvings below the default step (to about 1e-7 |x|), so
+#: that a kink or jump near the point is resolved
+FULL_STEPS_DOWN = 16
 #: Richardson steps of the quick attempt (one window of QUICK_RICHARDSON + 1 steps)
 QUICK_RICHARDSON = 1
 
@@ -106,11 +110,11 @@ def _flat(tree: Any) -> np.ndarray:
     return np.concatenate([a.ravel().astype(dt) for a in leaves])
 
 
-def _inner(a: np.ndarray, b: np.ndarray) -> complex:
-    """wengert's pairing of cotangents and tangents: ``sum(a * b)`` (no conjugation; the real
-    part for real arrays)."""
-    s = np.sum(a * b)
-    return complex(s)
+def _inner(a: np.ndarray, b: np.ndarray) -> float:
+    """wengert's pairing of cotangents and tangents: the real pairing ``Re(sum(a * b))``
+    (docs/complex.md), under which ``<vjp(ct), v> = <ct, J v>`` for every function, holomorphic
+    or not."""
+    return float(np.real(np.sum(a * b)))
 
 
 def check_grads(
@@ -252,7 +256,7 @@ class _Numeric:
             h = float(np.min(hs[nz] / np.abs(vv[nz])))
             sc = None
         richardson = 3 if full or ctx.eps is not None else QUICK_RICHARDSON
-        val, err, tau = _direction_fd(self.ev, self.f0, vv * h, 1, "central", 2, richardson, sc)
+        val, err, tau = _direction_fd(self.ev, self.f0, vv * h, 1, "central", 2, richardson, sc, FULL_STEPS_DOWN)
         return val / h, err / h, tau * h
 
     def estimate(self, full: bool) -> tuple:
@@ -275,7 +279,8 @@ class _Numeric:
         is zero: nothing to lose)."""
         limit = MAX_TRUST if full else QUICK_TRUST
         hmin = float(np.min(np.asarray(h, dtype=float))) if np.size(h) else 1.0
-        rounding = 1e4 * np.finfo(np.float64).eps * weight * float(np.max(np.abs(self.f0), initial=0.0)) / max(hmin, 1e-300)
+        eps = rounding_eps(self.space.dtype, self.ev.out.dtype)
+        rounding = 1e4 * eps * weight * self.ev.max_abs / max(hmin, 1e-300)
         return errmax <= limit * scale or errmax <= rounding
 
     def _run(self, compare: Callable, name: str) -> None:

@@ -25,21 +25,24 @@ Higher derivatives:
   ``f^(n)(x) ~= n! / (m r^n) Re sum_k f(x + r w^k) w^(-k n)``, ``w = exp(2 pi i / m)``;
   the error falls like ``(r / R)^m`` with ``R`` the distance to the nearest singularity.  By
   conjugate symmetry only the ``m/2 + 1`` points in the upper half-plane are evaluated.  The
-  ``m/2``-point rule on the same points gives the error estimate; radii are tried from small
-  to large, and a larger radius is kept only while its value agrees with the smaller ones
-  (a singularity inside the circle changes the value), choosing the smallest estimate.
-  ``m = 2 (n + order)`` rounded up to a multiple of 4.
+  ``m/2``-point rule on the same points gives the error estimate.  Radii ``|x| 2^-s / 2`` are
+  tried (bridged up to the scale 1 where ``|x| < 1``); as for real steps, the one with the
+  smallest estimate is chosen among those that no smaller radius contradicts (a
+  singularity inside the circle changes the value).
+  ``m = 4 (n + order)``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ._points import ComplexStepError, Evaluator
-from .finite_diff import candidate_taus, coordinate_scale, default_step, fd_problems, rounding_eps, stencil
+from .finite_diff import MAX_BRIDGE, candidate_taus, coordinate_scale, default_step, fd_problems, rounding_eps, stencil
 
 __all__ = ["partials", "direction", "derivative", "hessian", "ComplexStepError"]
 
@@ -120,12 +123,12 @@ def derivative(ev: Evaluator, f0: np.ndarray, n: int, order: int, step: Any) -> 
 
 
 def contour_points(n: int, order: int) -> int:
-    """Points of the trapezoidal rule on the circle for the ``n``-th derivative."""
-    m = 2 * (n + order)
-    return -(-m // 4) * 4
+    """Points of the trapezoidal rule on the circle for the ``n``-th derivative: ``4 (n + order)``
+    (the error falls geometrically with the number of points, rounding does not grow)."""
+    return 4 * (n + order)
 
 
-#: radii tried, as multiples of the coordinate's scale
+#: radii tried, as multiples of the coordinate's scale (more above, for |x| < 1)
 RADII = 0.5 * 2.0 ** -np.arange(8, dtype=float)
 
 
@@ -139,45 +142,132 @@ def _contour(ev: Evaluator, f0: np.ndarray, n: int, order: int, step: Any) -> tu
     k = np.arange(half + 1)
     w = np.exp(2j * np.pi * k / m)  # upper half of the circle, k = 0 .. m/2
     if step is None:
-        base = coordinate_scale(x)
-        mult = RADII
+        # radii 0.5 * 2^-s on the scale |x|, bridged up to the scale 1 where |x| < 1
+        sc = coordinate_scale(x)
+        with np.errstate(divide="ignore"):
+            bridge = np.where(sc < 1.0, np.minimum(np.ceil(-np.log2(sc)), MAX_BRIDGE), 0.0)
+        S = len(RADII) + int(bridge.max(initial=0))
+        rho = RADII[0] * sc[None, :] * 2.0 ** (bridge[None, :] - np.arange(S)[:, None])  # (S, N)
     else:
-        base = _steps_per_coord(ev.space, step, "step")
-        mult = np.ones(1)
-    S = len(mult)
-    rho = mult[:, None] * base[None, :]  # (S, N)
+        rho = _steps_per_coord(ev.space, step, "step")[None, :]
+        S = 1
     X = x[None, None, :] + rho[:, None, :] * w[None, :, None]  # (S, K, N)
     ev.complex_mode = True
     try:
         F = ev.rows(X.reshape(-1, N).astype(_cdtype(ev))).reshape(S, half + 1, M)
     finally:
         ev.complex_mode = False
-    # full circle by conjugate symmetry: F_{m-k} = conj(F_k)
-    Ffull = np.concatenate([F, np.conj(F[:, half - 1 : 0 : -1])], axis=1)  # (S, m, M)
-    kk = np.arange(m)
-    phase = np.exp(-2j * np.pi * kk * n / m)
-    rm = rho if N == M else np.repeat(rho[:, :1], M, axis=1)  # (S, M)
+    rm = rho if N == M else np.repeat(rho[:, :1], M, axis=1)
+    return _contour_select(F, rm, n, m, rounding_eps(ev.space.dtype, ev.out.dtype))
+
+
+def _contour_select(F: np.ndarray, rm: np.ndarray, n: int, m: int, eps: float) -> tuple:  # noqa: N803
+    """Trapezoidal rules (m and m/2 points) from the upper-half values ``F`` (S, m/2+1, M) on
+    circles of radii ``rm`` (S, M); the radius chosen as for real steps.
+
+    By conjugate symmetry (``F_{m-k} = conj(F_k)``) the real part of the full sums only needs
+    the upper half: ``Re(F_0) + (-1)^n Re(F_{m/2}) + 2 Re sum_{0<k<m/2} F_k w^(-kn)``, which is
+    one product with precomputed weights."""
+    from .richardson import choose
+
+    M = F.shape[-1]
+    Wt = _contour_weights(n, m)  # (m/2+1, 3): full rule, half rule, mean |F| over the circle
     fac = math.factorial(n) / rm**n
-    T = fac * np.real(np.einsum("k,skm->sm", phase, Ffull)) / m
-    Th = fac * np.real(np.einsum("k,skm->sm", phase[::2], Ffull[:, ::2])) / half
-    eps = rounding_eps(ev.space.dtype, ev.out.dtype)
-    Rnd = eps * fac * np.mean(np.abs(Ffull), axis=1)
-    E = np.abs(T - Th) + Rnd
-    E = np.where(np.isfinite(E) & np.isfinite(T), E, np.inf)
-    # smallest radius first; grow while consistent
-    order_s = np.argsort(mult)
-    best = np.full(M, order_s[0])
-    alive = np.ones(M, dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        Ft = np.swapaxes(F, 1, 2)  # (S, M, m/2+1)
+        sums = np.real(Ft @ Wt[:, :2])  # (S, M, 2)
+        T = fac * sums[..., 0]
+        Th = fac * sums[..., 1]
+        E = np.abs(T - Th) + eps * fac * (np.abs(Ft) @ Wt[:, 2].real)
+        E = np.where(np.isfinite(E) & np.isfinite(T), E, np.inf)
+        # as for real steps (richardson.select_window)
+        best = choose(T, E)
     ar = np.arange(M)
-    for s in order_s[1:]:
-        eb, tb = E[best, ar], T[best, ar]
-        ok = alive & np.isfinite(E[s]) & (np.abs(T[s] - tb) <= 2.0 * (E[s] + eb))
-        better = ok & (E[s] < eb)
-        best = np.where(better, s, best)
-        alive = ok | (alive & ~np.isfinite(eb))  # an unusable smallest radius does not stop the search
-    val = T[best, ar]
-    err = np.maximum(E[best, ar], 0.0)
-    return val, err, rm[best, ar]
+    return T[best, ar], E[best, ar], rm[best, ar]
+
+
+@functools.lru_cache(maxsize=64)
+def _contour_weights(n: int, m: int) -> np.ndarray:
+    half = m // 2
+    k = np.arange(half + 1)
+    mult = np.where((k == 0) | (k == half), 1.0, 2.0)  # the lower half folded onto the upper
+    full = mult * np.exp(-2j * np.pi * k * n / m) / m
+    hk = k[::2] // 1  # the m/2-point rule uses the even k (m is a multiple of 4)
+    halfw = np.zeros(half + 1, dtype=complex)
+    halfw[hk] = np.where((hk == 0) | (hk == half), 1.0, 2.0) * np.exp(-2j * np.pi * hk * n / m) / half
+    mean = mult / m
+    return np.stack([full, halfw, mean.astype(complex)], axis=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _circle(m: int) -> np.ndarray:
+    return np.exp(2j * np.pi * np.arange(m // 2 + 1) / m)
+
+
+def scalar_step_fast(f: Any, x: Any) -> tuple | None:
+    """The complex step for a scalar ``x`` and a vectorized ``f``: one call of ``f`` on
+    ``[x + ih, x]``.  ``None`` when it does not apply (the general path then explains)."""
+    if type(x) is not float:
+        if np.ndim(x) != 0 or isinstance(x, (tuple, list, dict)) or type(x).__name__.endswith("Tracer"):
+            return None
+        xa = np.asarray(x)
+        if xa.dtype.kind not in "fiu":
+            return None
+        x = float(xa)
+        if xa.dtype.kind == "f" and xa.dtype != np.float64:
+            return None
+    h = 2.0 ** math.floor(math.log2((abs(x) if x != 0 and math.isfinite(x) else 1.0) * 2.0**-64))
+    X = np.array([complex(x, h), complex(x, 0.0)])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        try:
+            Y = f(X)
+        except Exception:  # noqa: BLE001  (the general path explains the failure)
+            return None
+    if not isinstance(Y, np.ndarray) or Y.ndim == 0 or Y.shape[0] != 2 or Y.dtype.kind != "c":
+        return None
+    if np.any(Y[1].imag != 0):
+        return None
+    val = np.asarray(Y[0].imag / h)
+    return val, rounding_eps(Y.real.dtype) * np.abs(val), np.full(val.shape, h), Y.real.dtype
+
+
+def scalar_contour_fast(f: Any, x: Any, n: int, order: int) -> tuple | None:
+    """The Cauchy-integral derivative for a scalar ``x`` and a vectorized ``f``: one call of
+    ``f`` (the circle points and ``x`` itself).  ``None`` when it does not apply."""
+    if np.ndim(x) != 0 or isinstance(x, (tuple, list, dict)) or type(x).__name__.endswith("Tracer"):
+        return None
+    xa = np.asarray(x)
+    if xa.dtype.kind not in "fiu":
+        return None
+    dt = np.result_type(xa.dtype if xa.dtype.kind == "f" else np.float64, np.complex64)
+    xv = float(xa)
+    sc = abs(xv) if (xv != 0 and math.isfinite(xv)) else 1.0
+    bridge = min(math.ceil(-math.log2(sc)), MAX_BRIDGE) if sc < 1.0 else 0
+    S = len(RADII) + bridge
+    rho = RADII[0] * sc * 2.0 ** (bridge - np.arange(S, dtype=float))  # (S,)
+    m = contour_points(n, order)
+    w = _circle(m)
+    K = S * (m // 2 + 1)
+    X = np.empty(K + 1, dtype=dt)
+    X[:K] = (xv + rho[:, None] * w[None, :]).ravel()
+    X[K] = xv
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        try:
+            Y = f(X)
+        except Exception:  # noqa: BLE001  (the general path explains the failure)
+            return None
+    if not isinstance(Y, np.ndarray) or Y.ndim == 0 or Y.shape[0] != K + 1 or Y.dtype.kind != "c":
+        return None
+    F = Y.reshape(K + 1, -1)
+    if np.any(F[K].imag != 0) or not np.all(np.isfinite(F[K])):
+        return None  # not real at real x (or NaN there): the general path says why
+    M = F.shape[1]
+    eps = rounding_eps(np.finfo(dt).dtype, Y.real.dtype)
+    val, err, r = _contour_select(F[:K].reshape(S, m // 2 + 1, M), np.repeat(rho[:, None], M, axis=1), n, m, eps)
+    shp = Y.shape[1:]
+    return val.reshape(shp), err.reshape(shp), r.reshape(shp), Y.real.dtype
 
 
 def hessian(ev: Evaluator, f0: np.ndarray, order: int, step: Any, richardson: int) -> tuple:

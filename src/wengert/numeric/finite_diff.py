@@ -210,7 +210,7 @@ MAX_BRIDGE = 40
 RATIO = 2.0
 
 
-def candidate_taus(levels: int, scale: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def candidate_taus(levels: int, scale: np.ndarray | None, down: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Step multipliers ``tau`` (S, G) of the base steps, and which are used (S, G).
 
     Adaptive search (``scale`` given: the coordinate scale of each problem): ``2^(u_g - s)``
@@ -218,7 +218,8 @@ def candidate_taus(levels: int, scale: np.ndarray | None) -> tuple[np.ndarray, n
     ceil(log2(1 / scale_g))`` for ``scale_g < 1`` (capped at ``MAX_BRIDGE``): the largest steps
     are ``2^STEPS_UP`` default steps *on the scale 1*, the smallest ``2^-STEPS_DOWN`` default
     steps on the scale ``|x|``; ``S_g = levels + u_g + STEPS_DOWN``.  Explicit steps
-    (``scale=None``): ``2^-s`` for the ``levels`` of one window (at least 2).
+    (``scale=None``): ``2^-s`` for the ``levels`` of one window (at least 2).  ``down``
+    replaces ``STEPS_DOWN`` (``check_grads`` searches further down, to resolve kinks).
     """
     if scale is None:
         S = max(levels, 2)
@@ -227,9 +228,10 @@ def candidate_taus(levels: int, scale: np.ndarray | None) -> tuple[np.ndarray, n
     sc = np.asarray(scale, dtype=float).ravel()
     with np.errstate(divide="ignore"):
         bridge = np.where(sc < 1.0, np.ceil(-np.log2(np.maximum(sc, 1e-300))), 0.0)
+    down = STEPS_DOWN if down is None else int(down)
     up = STEPS_UP + np.minimum(bridge, MAX_BRIDGE).astype(int)
-    Sg = levels + up + STEPS_DOWN
-    S = int(Sg.max()) if sc.size else levels + STEPS_UP + STEPS_DOWN
+    Sg = levels + up + down
+    S = int(Sg.max()) if sc.size else levels + STEPS_UP + down
     s = np.arange(S)[:, None]
     return RATIO ** (up[None, :] - s).astype(float), s < Sg[None, :]
 
@@ -237,9 +239,14 @@ def candidate_taus(levels: int, scale: np.ndarray | None) -> tuple[np.ndarray, n
 def rounding_eps(*dtypes: np.dtype) -> float:
     """Relative rounding error of one function value: ``ROUNDING_ULPS`` machine epsilons of
     the least precise dtype involved."""
+    return _rounding_eps(tuple(np.dtype(d) for d in dtypes))
+
+
+@lru_cache(maxsize=64)
+def _rounding_eps(dtypes: tuple) -> float:
     from .richardson import ROUNDING_ULPS
 
-    eps = max(float(np.finfo(d).eps) for d in dtypes if np.issubdtype(d, np.inexact))
+    eps = max((float(np.finfo(d).eps) for d in dtypes if np.issubdtype(d, np.inexact)), default=float(np.finfo(float).eps))
     return ROUNDING_ULPS * eps
 
 
@@ -282,25 +289,31 @@ def fd_problems(
         if transform is not None:
             rows = transform(rows, gv[p])
         parts.append(rows)
-    Fv = np.concatenate(parts, axis=0).reshape(A, P, -1)
+    Fv = (np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]).reshape(A, P, -1)
     M = Fv.shape[-1]
     c = st.fweights
-    Dv = np.einsum("a,apm->pm", c, Fv)
-    Bv = np.einsum("a,apm->pm", np.abs(c), np.abs(Fv))
-    c0 = float(st.center)
-    if c0:
-        Dv = Dv + c0 * f0
-        Bv = Bv + abs(c0) * np.abs(f0)
-    D = np.full((S, G, M), np.nan, dtype=Dv.dtype)
-    B = np.full((S, G, M), np.nan)
-    D[sv, gv] = Dv
-    B[sv, gv] = Bv
-    scale = np.broadcast_to(np.asarray(tdiv, dtype=float), (S, G, M)) ** st.n
-    D, B = D / scale, B / scale
     levels = richardson + 1
-    T, Tl, R = _rich(D, B, levels, RATIO, st.exponents(levels))
-    eps_f = rounding_eps(ev.space.dtype, ev.out.dtype)
-    val, err, idx = select_window(T, Tl, R, eps_f, only_first=not adaptive)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # NaN: outside f's domain
+        Dv = np.tensordot(c, Fv, 1)
+        Bv = np.tensordot(np.abs(c), np.abs(Fv), 1)
+        c0 = float(st.center)
+        if c0:
+            Dv = Dv + c0 * f0
+            Bv = Bv + abs(c0) * np.abs(f0)
+        if P == S * G:  # every (step, problem) pair used: no scatter
+            D = Dv.reshape(S, G, M)
+            B = Bv.reshape(S, G, M)
+        else:
+            D = np.full((S, G, M), np.nan, dtype=Dv.dtype)
+            B = np.full((S, G, M), np.nan)
+            D[sv, gv] = Dv
+            B[sv, gv] = Bv
+        scale = np.asarray(tdiv, dtype=float) ** st.n
+        D = D / scale
+        B = B / scale
+        T, Tl, R = _rich(D, B, levels, RATIO, st.exponents(levels))
+        eps_f = rounding_eps(ev.space.dtype, ev.out.dtype)
+        val, err, idx = select_window(T, Tl, R, eps_f, only_first=not adaptive)
     return val, err, idx
 
 
