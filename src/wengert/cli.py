@@ -517,7 +517,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .optim.digits import train_digits
     except ImportError as e:
         raise UsageError(f"training needs scikit-learn for the digits data: pip install 'wengert[examples]' ({e})") from None
-    res = train_digits(model=args.model, optimizer=args.optimizer, plot=args.plot, seed=args.seed, progress=not args.no_progress)
+    try:
+        res = train_digits(model=args.model, optimizer=args.optimizer, plot=args.plot, seed=args.seed, progress=not args.no_progress)
+    except ImportError as e:
+        raise UsageError(str(e)) from None
     acc = getattr(res, "test_accuracy", None)
     if acc is not None:
         print(f"test accuracy {acc:.4f}")

@@ -78,7 +78,7 @@ class Eqn:
     def __init__(self, prim: Primitive, inputs: Sequence[Var | Literal], params: dict, outputs: Sequence[Var]) -> None:
         self.prim = prim
         self.inputs = tuple(inputs)
-        self.params = params
+        self.params = dict(params)  # its own copy: callers' dicts may be shared
         self.outputs = tuple(outputs)
 
     def __repr__(self) -> str:

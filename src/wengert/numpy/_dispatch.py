@@ -8,6 +8,7 @@ on wengert ops.  A NumPy function without a wengert rule raises ``NoRuleError`` 
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..ops.indexing import at, getitem
 _neg = _e.negative_p.bind
 
 
-_NO_PARAMS: dict = {}
+_NO_PARAMS = MappingProxyType({})  # shared and read-only: nobody can add to it
 
 
 def _binop(prim: Any, reflected: bool) -> Any:
