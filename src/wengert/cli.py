@@ -518,7 +518,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ImportError as e:
         raise UsageError(f"training needs scikit-learn for the digits data: pip install 'wengert[examples]' ({e})") from None
     try:
-        res = train_digits(model=args.model, optimizer=args.optimizer, plot=args.plot, seed=args.seed, progress=not args.no_progress)
+        res = train_digits(
+            model=args.model, optimizer=args.optimizer, plot=args.plot, seed=args.seed, progress=not args.no_progress
+        )
     except ImportError as e:
         raise UsageError(str(e)) from None
     acc = getattr(res, "test_accuracy", None)
