@@ -24,7 +24,7 @@ from .api import (
 from .core.primitive import Primitive, Tracer
 from .errors import CustomRuleError, NoRuleError, TracerConversionError, WengertError
 from .graph import Graph, jit, trace
-from .testing import check_grads
+from .numeric import check_grads
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
 __version__ = "0.1.0"
