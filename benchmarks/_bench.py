@@ -159,9 +159,7 @@ def run_child(argv: Sequence[str], timeout: float | None = None) -> dict:
     one-thread settings above apply to it too.  A child still running after ``timeout``
     seconds is killed and ``subprocess.TimeoutExpired`` raised; a failing child raises
     ``RuntimeError`` with the end of its standard error."""
-    proc = subprocess.run(
-        [sys.executable, *map(str, argv)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
+    proc = subprocess.run([sys.executable, *map(str, argv)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"child {' '.join(map(str, argv))} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -222,9 +220,7 @@ def cpu_model() -> str:
     except OSError:
         return platform.processor() or platform.machine()
     name = fields.get("model name", platform.processor() or platform.machine())
-    extra = [
-        f"{k} {fields[k]}" for k in ("cpu family", "model", "stepping") if fields.get(k)
-    ]
+    extra = [f"{k} {fields[k]}" for k in ("cpu family", "model", "stepping") if fields.get(k)]
     if fields.get("cpu MHz"):
         extra.append(f"{float(fields['cpu MHz']):.0f} MHz")
     if fields.get("cache size"):
@@ -257,9 +253,7 @@ def machine_info(peers: Sequence[str]) -> dict[str, str]:
         "wengert": f"{version('wengert')} (git {git_revision()})",
     }
     if hasattr(os, "getloadavg"):
-        info["load average"] = "{:.2f} / {:.2f} / {:.2f} (1 / 5 / 15 min, when the table was written)".format(
-            *os.getloadavg()
-        )
+        info["load average"] = "{:.2f} / {:.2f} / {:.2f} (1 / 5 / 15 min, when the table was written)".format(*os.getloadavg())
     for p in peers:
         info[p] = version(p)
     return info
@@ -315,3 +309,15 @@ def command_line() -> str:
     except ValueError:
         pass
     return f"python {script} {args}".strip()
+
+
+def publish(key: str, body: str, table: str, verdict: str, write: bool, raw: dict) -> None:
+    """Print a benchmark's table and verdict; with ``write`` also rewrite its section of
+    ``BENCHMARKS.md`` and save the raw timings."""
+    print()
+    print(table)
+    print()
+    print(verdict)
+    if write:
+        write_section(key, body)
+        save_raw(key, raw)

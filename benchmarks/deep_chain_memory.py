@@ -290,10 +290,7 @@ def main() -> None:
     if "rss" in results["wengert"]:
         med = _bench.summary([x["peak_bytes"] for x in results["wengert"]["rss"]], 1 / MiB)["median"]
         r = med / ref_rss
-        verdict = (
-            f"- wengert / hand-written tape (peak RSS) = **{r:.3f}** "
-            f"(target ≤ 1.05: {'met' if r <= 1.05 else 'not met'})"
-        )
+        verdict = f"- wengert / hand-written tape (peak RSS) = **{r:.3f}** (target ≤ 1.05: {'met' if r <= 1.05 else 'not met'})"
     for name, r in results.items():
         if "missing" in r or name == REFERENCE:
             continue
@@ -336,13 +333,7 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "results": results})
+    _bench.publish(KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "results": results})
 
 
 if __name__ == "__main__":

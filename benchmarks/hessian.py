@@ -179,10 +179,7 @@ def verdict_line(times: dict, ours: str, theirs: str, target: float | None) -> s
         return f"- {ours} / {theirs}: not installed"
     r = _bench.summary(times[ours])["median"] / _bench.summary(times[theirs])["median"]
     goal = "" if target is None else f"; target ≤ {target:.2f}: {'met' if r <= target else 'not met'}"
-    return (
-        f"- {ours} / {theirs} = **{r:.2f}** (ratio of medians; "
-        f"{_bench.paired_ratio(times[ours], times[theirs])}{goal})"
-    )
+    return f"- {ours} / {theirs} = **{r:.2f}** (ratio of medians; {_bench.paired_ratio(times[ours], times[theirs])}{goal})"
 
 
 def main() -> None:

@@ -173,8 +173,7 @@ def main() -> None:
         r = stats[ours]["median"] / stats[theirs]["median"]
         goal = "" if target is None else f"; target ≤ {target:.2f}: {'met' if r <= target else 'not met'}"
         lines.append(
-            f"- {ours} / {theirs} = **{r:.2f}** (ratio of medians; "
-            f"{_bench.paired_ratio(times[ours], times[theirs])}{goal})"
+            f"- {ours} / {theirs} = **{r:.2f}** (ratio of medians; {_bench.paired_ratio(times[ours], times[theirs])}{goal})"
         )
     lines += [f"- {name}: first call (trace + XLA compile) {s * 1e3:.0f} ms" for name, s in compile_s.items()]
     verdict = "\n".join(lines)
@@ -203,13 +202,9 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "seconds": times, "jax_first_call_s": compile_s})
+    _bench.publish(
+        KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "seconds": times, "jax_first_call_s": compile_s}
+    )
 
 
 if __name__ == "__main__":

@@ -274,8 +274,7 @@ def main() -> None:
     first_table = _bench.markdown_table(["", "processes", "median s", "min s", "max s"], rows)
     eqns = phases[0] if phases else {}
     graph_note = (
-        f"The traced gradient graph has {eqns['eqns traced']:,} equations, {eqns['eqns optimized']:,} after "
-        "optimization."
+        f"The traced gradient graph has {eqns['eqns traced']:,} equations, {eqns['eqns optimized']:,} after optimization."
         if eqns
         else ""
     )

@@ -113,13 +113,9 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "seconds": times, "first_call_s": first})
+    _bench.publish(
+        KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "seconds": times, "first_call_s": first}
+    )
 
 
 if __name__ == "__main__":

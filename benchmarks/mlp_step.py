@@ -204,9 +204,7 @@ def main() -> None:
     ]
     for name, why in _bench.MISSING.items():
         rows.append([name, why, "", "", ""])
-    table = _bench.markdown_table(
-        ["contender", "median ms/step", "IQR ms", "min ms", "× hand-written NumPy"], rows
-    )
+    table = _bench.markdown_table(["contender", "median ms/step", "IQR ms", "min ms", "× hand-written NumPy"], rows)
     lines = []
     for name in ("wengert (plain np loss)", "wengert (wnp loss)"):
         r = stats[name]["median"] / ref
@@ -242,13 +240,7 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "seconds": times})
+    _bench.publish(KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "seconds": times})
 
 
 if __name__ == "__main__":

@@ -131,9 +131,9 @@ def build_cases() -> list[tuple[str, Any, dict[str, Callable[[], Any]]]]:
             fns[ND_DEFAULT] = lambda d=d_nd: d(X_ND)
             fns["numdifftools (complex)"] = lambda d=d_ndc: d(X_ND)
         fns[WENGERT_DEFAULT] = lambda n=n: wn.derivative(nd_example, X_ND, n, vectorized=True).value
-        fns["wengert.numeric (complex, vectorized)"] = lambda n=n: wn.derivative(
-            nd_example, X_ND, n, method="complex", vectorized=True
-        ).value
+        fns["wengert.numeric (complex, vectorized)"] = lambda n=n: (
+            wn.derivative(nd_example, X_ND, n, method="complex", vectorized=True).value
+        )
         fns["wengert.numeric (central, one call per point)"] = lambda n=n: wn.derivative(nd_example, X_ND, n).value
         add(f"exp(x)/sqrt(sin³x+cos³x), x=1: d{n}", np.float64(nd_example_exact(n, X_ND)), fns)
     return cases
@@ -184,11 +184,7 @@ def main() -> None:
             verdicts.append(f"- {name}: numdifftools not installed, no comparison")
             all_met = False
             continue
-        winners = [
-            c
-            for c in fns
-            if c.startswith("wengert") and errors[c] <= nd_err and stats[c]["median"] <= 0.1 * nd_ms
-        ]
+        winners = [c for c in fns if c.startswith("wengert") and errors[c] <= nd_err and stats[c]["median"] <= 0.1 * nd_ms]
         met = bool(winners)
         all_met &= met
         best = min((c for c in fns if c.startswith("wengert")), key=lambda c: errors[c])

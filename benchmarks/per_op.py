@@ -213,13 +213,7 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "n_ops": n_ops, "seconds": times})
+    _bench.publish(KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "n_ops": n_ops, "seconds": times})
 
 
 if __name__ == "__main__":

@@ -123,7 +123,12 @@ def wengert_jit_grad() -> Callable:
 
 
 def build_contenders(
-    W, U, b, xs, h0, clock: Callable[[], float] = time.perf_counter  # noqa: N803  (the matrices W, U)
+    W,
+    U,
+    b,
+    xs,
+    h0,
+    clock: Callable[[], float] = time.perf_counter,  # noqa: N803  (the matrices W, U)
 ) -> tuple[dict[str, Callable], dict[str, Callable], dict[str, float]]:
     """(gradient contenders returning (gW, gU, gb), forward-only diagnostics, JAX first call)."""
     args = (W, U, b, xs, h0)
@@ -261,9 +266,7 @@ def main() -> None:
         )
     for name, why in _bench.MISSING.items():
         rows.append([name, why, "", "", "", ""])
-    table = _bench.markdown_table(
-        ["contender", "median ms", "IQR ms", "min ms", "× hand-written BPTT", "× JAX jit+scan"], rows
-    )
+    table = _bench.markdown_table(["contender", "median ms", "IQR ms", "min ms", "× hand-written BPTT", "× JAX jit+scan"], rows)
 
     fs = _bench.summary(first)
     lines = [
@@ -310,15 +313,14 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(
-            KEY, {"args": vars(args), "info": info, "seconds": times, "first_call_s": first, "jax_first_call_s": compile_s}
-        )
+    _bench.publish(
+        KEY,
+        body,
+        table,
+        verdict,
+        args.write,
+        {"args": vars(args), "info": info, "seconds": times, "first_call_s": first, "jax_first_call_s": compile_s},
+    )
 
 
 if __name__ == "__main__":

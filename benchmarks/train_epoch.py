@@ -160,9 +160,7 @@ def main() -> None:
     ]
     for name, why in _bench.MISSING.items():
         rows.append([name, why, "", "", "", ""])
-    table = _bench.markdown_table(
-        ["contender", "median ms/epoch", "µs/step", "IQR ms", "min ms", "× PyTorch eager"], rows
-    )
+    table = _bench.markdown_table(["contender", "median ms/epoch", "µs/step", "IQR ms", "min ms", "× PyTorch eager"], rows)
     if ref:
         lines = []
         for name in (TARGET, "wengert value_and_grad + Adam.update"):
@@ -200,13 +198,7 @@ Command: `{_bench.command_line()}`
 
 {verdict}
 """
-    print()
-    print(table)
-    print()
-    print(verdict)
-    if args.write:
-        _bench.write_section(KEY, body)
-        _bench.save_raw(KEY, {"args": vars(args), "info": info, "seconds": times})
+    _bench.publish(KEY, body, table, verdict, args.write, {"args": vars(args), "info": info, "seconds": times})
 
 
 if __name__ == "__main__":

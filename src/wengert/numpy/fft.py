@@ -2,6 +2,7 @@
 docs/complex.md).  Plain ``np.fft.*`` calls on traced values arrive here too."""
 
 from ..ops.fft import (  # noqa: F401
+    __all__,  # noqa: E402,F401  (the same public names)
     fft,
     fft2,
     fftfreq,
@@ -21,27 +22,6 @@ from ..ops.fft import (  # noqa: F401
     rfftfreq,
     rfftn,
 )
-
-__all__ = [
-    "fft",
-    "ifft",
-    "fft2",
-    "ifft2",
-    "fftn",
-    "ifftn",
-    "rfft",
-    "irfft",
-    "rfft2",
-    "irfft2",
-    "rfftn",
-    "irfftn",
-    "hfft",
-    "ihfft",
-    "fftshift",
-    "ifftshift",
-    "fftfreq",
-    "rfftfreq",
-]
 
 
 def _register() -> None:
