@@ -196,6 +196,72 @@ class _Emitter:
         return name
 
 
+# Elementwise ops whose result may be written into a dying operand's buffer (``out=``), and
+# ops known to return a fresh array (never a view of another variable).
+_INPLACE_UFUNCS = {
+    "add",
+    "subtract",
+    "multiply",
+    "true_divide",
+    "power",
+    "negative",
+    "exp",
+    "log",
+    "tanh",
+    "sin",
+    "cos",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "absolute",
+    "expm1",
+    "log1p",
+    "maximum",
+    "minimum",
+}
+_FRESH = _INPLACE_UFUNCS | {  # (not einsum: np.einsum("ij->ji", a) is a view of a)
+    "matmul",
+    "where",
+    "concatenate",
+    "cumsum",
+    "sum",
+    "prod",
+    "max",
+    "min",
+    "scatter_add",
+    "exp2",
+    "log2",
+    "log10",
+    "arctan",
+    "sinh",
+    "cosh",
+    "logaddexp",
+}
+
+
+def _inplace_target(e: Any, k: int, last: dict, fresh: set, viewed: set) -> int | None:
+    """Index of an operand of ``e`` whose buffer can take the result: it dies here, was made
+    fresh by an earlier equation (not an input, not a view), and has the result's shape and
+    dtype.  Reusing it saves an allocation, as NumPy's own temporary elision does."""
+    if e.prim.name not in _INPLACE_UFUNCS or e.params or e.prim.multiple_results:
+        return None
+    out = e.outputs[0]
+    if len(out.shape) == 0:
+        return None
+    for j, i in enumerate(e.inputs):
+        if (
+            isinstance(i, Var)
+            and i.id in fresh
+            and i.id not in viewed  # a view of it may still be alive
+            and last.get(i.id) == k
+            and tuple(i.shape) == tuple(out.shape)
+            and i.dtype == out.dtype
+            and not any(isinstance(o, Var) and o.id == i.id for o in e.inputs[:j] + e.inputs[j + 1 :])
+        ):
+            return j
+    return None
+
+
 def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
     """(source, namespace) of a Python function computing ``g`` on flat arguments.
 
@@ -222,11 +288,22 @@ def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
     dies: dict[int, list[str]] = {}
     for vid, k in last.items():
         dies.setdefault(k, []).append(em.names[vid])
+    fresh: set[int] = set()
+    viewed: set[int] = set()  # operands of ops that may return views of them
     for k, e in enumerate(g.eqns):
         lhs = ", ".join(em.names[v.id] for v in e.outputs)
         if e.prim.multiple_results and len(e.outputs) == 1:
             lhs += ","
-        lines.append(f"    {lhs} = {em.expr(e)}")
+        j = _inplace_target(e, k, last, fresh, viewed) if free else None
+        if j is not None:
+            ops = ", ".join(em.operand(i) for i in e.inputs)
+            lines.append(f"    {lhs} = np.{e.prim.name}({ops}, out={em.names[e.inputs[j].id]})")
+        else:
+            lines.append(f"    {lhs} = {em.expr(e)}")
+        if e.prim.name in _FRESH and not e.prim.multiple_results:
+            fresh.add(e.outputs[0].id)
+        else:
+            viewed.update(i.id for i in e.inputs if isinstance(i, Var))
         if k in dies:
             lines.append(f"    del {', '.join(sorted(dies[k]))}")
     outs = [em.operand(o) for o in g.outputs]
