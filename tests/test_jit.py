@@ -451,8 +451,8 @@ def test_generated_source_golden() -> None:
     kept = [ln for ln in fn.__wengert_source__.splitlines() if not ln.strip().startswith("del ")]
     golden = GOLDEN_SOURCE.splitlines()
     assert [ln.split(" = ")[0] for ln in kept] == [ln.split(" = ")[0] for ln in golden]
-    for a, b in zip(kept, golden):  # the same statement, or it written into a dying buffer
-        assert a == b or "out=" in a, (a, b)
+    for a, b in zip(kept, golden):  # the same statement, or a faster spelling of it
+        assert a == b or "out=" in a or ("np.add.reduce(" in a and "np.sum(" in b), (a, b)
     rng = np.random.default_rng(0)
     W, b, x = rng.standard_normal((4, 2)), rng.standard_normal(2), rng.standard_normal((3, 4))
     _close(jp(W, b, x), predict(W, b, x))
