@@ -754,3 +754,27 @@ def test_optimize_shrinks_gradient_graphs() -> None:
     assert len(opt) < len(g)
     assert _prims(opt) == ["add"]  # x + x
     np.testing.assert_allclose(opt(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0])
+
+
+def test_hoist_moves_input_only_products_out_of_scan(capsys) -> None:
+    from wengert import grad, jit
+    from wengert.graph import scan
+
+    rng = np.random.default_rng(3)
+    W, U, b = 0.3 * rng.standard_normal((4, 4)), 0.3 * rng.standard_normal((3, 4)), np.zeros(4)
+    xs = rng.standard_normal((7, 2, 3))
+
+    def loss(W, U, b):
+        hT, _ = scan(lambda h, x: (wnp.tanh(h @ W + x @ U + b), None), np.zeros((2, 4)), xs)
+        return wnp.sum(hT**2)
+
+    jg = jit(grad(loss, argnums=(0, 1, 2)))
+    g = jg.lower(W, U, b)
+    outer = [e.prim.name for e in g.eqns]
+    assert "matmul" in outer  # x_t @ U for all steps at once, before the loop
+    fwd = next(e for e in g.eqns if e.prim.name == "scan")
+    assert [e.prim.name for e in fwd.params["body"].eqns].count("matmul") == 1  # only h @ W left inside
+    for a, c in zip(jg(W, U, b), grad(loss, argnums=(0, 1, 2))(W, U, b)):
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-12)
+    g.optimize(verbose=True)
+    assert "optimize" in capsys.readouterr().out

@@ -377,7 +377,7 @@ PASSES: dict[str, Callable[[Graph], tuple[Graph, Counter]]] = {
     "dce": dce,
     "subgraphs": subgraphs,
 }
-DEFAULT_PIPELINE = ("simplify", "fold", "cse", "dce", "subgraphs")
+DEFAULT_PIPELINE = ("simplify", "fold", "cse", "dce", "subgraphs", "hoist")
 
 
 def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = None, max_rounds: int = 8) -> Graph:
@@ -396,7 +396,7 @@ def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = Non
                 continue
             before = len(g.eqns)
             g, stats = PASSES[n](g)
-            if stats and n in ("simplify", "fold", "cse"):
+            if stats and n in ("simplify", "fold", "cse", "hoist"):
                 changed = True  # removing dead code alone cannot enable another rewrite
             if verbose and stats:
                 detail = ", ".join(f"{k} x{v}" for k, v in sorted(stats.items()))
@@ -415,3 +415,83 @@ def rule_names() -> list[str]:
 
 def _primitive(name: str) -> Primitive:
     return Primitive.registry[name]
+
+
+# --------------------------------------------------------------------------- scan hoisting
+
+
+def _hoist_one(e: Eqn) -> list[Eqn] | None:
+    """Move the part of a scan body that depends only on the scanned inputs ``xs`` (and
+    constants) out of the loop, computed for all steps at once with ``vmap`` (e.g. an RNN's
+    ``x_t @ U`` becomes one matrix product).  Returns the replacement equations or None."""
+    from ..api import vmap
+    from .tracing import trace_graph
+
+    body = e.params["body"]
+    n_carry, n_x = e.params["n_carry"], e.params["n_x"]
+    if e.params["length"] == 0:
+        return None
+    carries = body.inputs[:n_carry]
+    xvars = body.inputs[n_carry : n_carry + n_x]
+    cvars = body.inputs[n_carry + n_x :]
+    loop_dep = {v.id for v in carries}
+    x_dep = {v.id for v in xvars}
+    hoisted: list[Eqn] = []
+    kept: list[Eqn] = []
+    for be in body.eqns:
+        ins = [i for i in be.inputs if isinstance(i, Var)]
+        if any(i.id in loop_dep for i in ins) or be.prim.multiple_results or be.prim.batch is None:
+            kept.append(be)
+            loop_dep.update(o.id for o in be.outputs)
+        elif any(i.id in x_dep for i in ins):
+            hoisted.append(be)
+            x_dep.update(o.id for o in be.outputs)
+        else:
+            kept.append(be)  # constant-only: leave it (cheap, or folded)
+            loop_dep.update(o.id for o in be.outputs)
+    if not hoisted or not any(be.prim.name in ("matmul", "einsum") for be in hoisted):
+        return None
+    made = {o.id for be in hoisted for o in be.outputs}
+    used_later = {i.id for be in kept for i in be.inputs if isinstance(i, Var)} | {
+        o.id for o in body.outputs if isinstance(o, Var)
+    }
+    frontier = [o for be in hoisted for o in be.outputs if o.id in made and o.id in used_later]
+    if not frontier:
+        return None
+    pre = Graph(list(xvars) + list(cvars), hoisted, frontier, None, None, "hoisted")
+    n_const = len(e.inputs) - n_carry - n_x
+    outer_consts = e.inputs[:n_const]
+    outer_xs = e.inputs[n_const + n_carry :]
+    in_axes = (0,) * n_x + (None,) * len(cvars)
+
+    def stacked(*a: Any) -> tuple:
+        return tuple(vmap(lambda *b: tuple(pre.evaluate(*b)), in_axes=in_axes)(*a))
+
+    examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in list(outer_xs) + list(outer_consts)]
+    gv, _ = trace_graph(stacked, tuple(examples))
+    env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, list(outer_xs) + list(outer_consts))}
+    out: list[Eqn] = []
+    for ge in gv.eqns:
+        out.append(Eqn(ge.prim, [_subst(i, env) if isinstance(i, Var) else i for i in ge.inputs], ge.params, ge.outputs))
+    new_xs = [_subst(o, env) for o in gv.outputs]
+    new_body = Graph(list(carries) + list(xvars) + frontier + list(cvars), kept, body.outputs, None, None, body.name)
+    params = {**e.params, "body": new_body, "n_x": n_x + len(frontier)}
+    out.append(Eqn(e.prim, list(e.inputs) + new_xs, params, e.outputs))
+    return out
+
+
+def hoist(g: Graph) -> tuple[Graph, Counter]:
+    """Loop-invariant code motion for scans (see ``_hoist_one``)."""
+    eqns: list[Eqn] = []
+    n = 0
+    for e in g.eqns:
+        res = _hoist_one(e) if e.prim.name == "scan" else None
+        if res is None:
+            eqns.append(e)
+        else:
+            eqns.extend(res)
+            n += 1
+    return g.replace(eqns=eqns), Counter({"scans hoisted": n} if n else {})
+
+
+PASSES["hoist"] = hoist
