@@ -778,3 +778,32 @@ def test_hoist_moves_input_only_products_out_of_scan(capsys) -> None:
         np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-12)
     g.optimize(verbose=True)
     assert "optimize" in capsys.readouterr().out
+
+
+def test_reduce_scans_turns_accumulating_carries_into_sums_after_the_loop() -> None:
+    from wengert import grad, jit
+    from wengert.graph import scan
+
+    rng = np.random.default_rng(4)
+    W, U, b = 0.3 * rng.standard_normal((4, 4)), 0.3 * rng.standard_normal((3, 4)), np.zeros(4)
+    xs = rng.standard_normal((6, 2, 3))
+
+    def loss(W, U, b):
+        hT, _ = scan(lambda h, x: (wnp.tanh(h @ W + x @ U + b), None), np.zeros((2, 4)), xs)
+        return wnp.sum(hT**2)
+
+    jg = jit(grad(loss, argnums=(0, 1, 2)))
+    g = jg.lower(W, U, b)
+    scans = [e for e in g.eqns if e.prim.name == "scan"]
+    back = scans[-1]
+    assert back.params["n_carry"] == 1  # only the gradient of h is carried; dW, dU, db are summed after
+    assert [e.prim.name for e in back.params["body"].eqns].count("matmul") == 1
+    for a, c in zip(jg(W, U, b), grad(loss, argnums=(0, 1, 2))(W, U, b)):
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-12)
+    # a carry that is not a pure accumulation stays a carry
+    def prod_loss(a):
+        c, _ = scan(lambda c, x: (c * x + a, None), np.ones(3), xs[:, 0])
+        return wnp.sum(c)
+
+    jp = jit(grad(prod_loss))
+    np.testing.assert_allclose(jp(np.ones(3)), grad(prod_loss)(np.ones(3)), rtol=1e-12)

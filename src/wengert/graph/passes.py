@@ -396,7 +396,7 @@ def optimize(g: Graph, verbose: bool = False, passes: Sequence[str] | None = Non
                 continue
             before = len(g.eqns)
             g, stats = PASSES[n](g)
-            if stats and n in ("simplify", "fold", "cse", "hoist"):
+            if stats and n in ("simplify", "fold", "cse", "hoist", "reduce_scans"):
                 changed = True  # removing dead code alone cannot enable another rewrite
             if verbose and stats:
                 detail = ", ".join(f"{k} x{v}" for k, v in sorted(stats.items()))
@@ -495,3 +495,158 @@ def hoist(g: Graph) -> tuple[Graph, Counter]:
 
 
 PASSES["hoist"] = hoist
+
+
+# --------------------------------------------------------------------------- scan reductions
+
+
+def _exclusive_subdag(body: Graph, root: Var, protected: set[int]) -> tuple[list[Eqn], list[Var]] | None:
+    """Equations computing ``root`` that nothing else in ``body`` uses, and the variables
+    they read from the rest of the body (their leaves)."""
+    producer = {o.id: k for k, e in enumerate(body.eqns) for o in e.outputs}
+    uses: dict[int, int] = {}
+    for e in body.eqns:
+        for i in e.inputs:
+            if isinstance(i, Var):
+                uses[i.id] = uses.get(i.id, 0) + 1
+    for o in body.outputs:
+        if isinstance(o, Var):
+            uses[o.id] = uses.get(o.id, 0) + 1
+    chosen: set[int] = set()
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        k = producer.get(v.id)
+        if k is None or k in chosen:
+            continue
+        e = body.eqns[k]
+        if e.prim.multiple_results or e.prim.batch is None or e.prim.nondiff:
+            continue
+        own = v.id == root.id or uses.get(v.id, 0) == 1
+        if not own or v.id in protected:
+            continue
+        chosen.add(k)
+        stack.extend(i for i in e.inputs if isinstance(i, Var))
+    if not chosen:
+        return None
+    eqns = [body.eqns[k] for k in sorted(chosen)]
+    made = {o.id for e in eqns for o in e.outputs}
+    leaves: dict[int, Var] = {}
+    for e in eqns:
+        for i in e.inputs:
+            if isinstance(i, Var) and i.id not in made:
+                leaves[i.id] = i
+    return eqns, list(leaves.values())
+
+
+def _reduce_one(e: Eqn) -> list[Eqn] | None:
+    """A scan carry that only accumulates, ``c = c + t_i``, becomes ``c0 + sum_i t_i`` with the
+    terms ``t_i`` computed for all steps at once after the loop (with ``vmap``): e.g. the
+    weight gradients of backpropagation through time become batched products instead of one
+    small product per step inside the loop."""
+    from ..api import vmap
+    from ..ops.elementwise import add_p
+    from ..ops.shape import sum_p
+    from .tracing import trace_graph
+
+    body = e.params["body"]
+    n_carry, n_x = e.params["n_carry"], e.params["n_x"]
+    length = e.params["length"]
+    if length == 0 or n_carry < 2:
+        return None
+    carries = list(body.inputs[:n_carry])
+    xvars = list(body.inputs[n_carry : n_carry + n_x])
+    cvars = list(body.inputs[n_carry + n_x :])
+    producer = {o.id: be for be in body.eqns for o in be.outputs}
+    uses: dict[int, int] = {}
+    for be in body.eqns:
+        for i in be.inputs:
+            if isinstance(i, Var):
+                uses[i.id] = uses.get(i.id, 0) + 1
+    for o in body.outputs:
+        if isinstance(o, Var):
+            uses[o.id] = uses.get(o.id, 0) + 1
+    for k in range(n_carry):
+        c, out = carries[k], body.outputs[k]
+        if not isinstance(out, Var) or uses.get(c.id, 0) != 1:
+            continue
+        acc = producer.get(out.id)
+        if acc is None or acc.prim.name != "add" or uses.get(out.id, 0) != 1:
+            continue
+        ins = [i for i in acc.inputs]
+        if not any(isinstance(i, Var) and i.id == c.id for i in ins):
+            continue
+        term = next(i for i in ins if not (isinstance(i, Var) and i.id == c.id))
+        if not isinstance(term, Var) or tuple(term.shape) != tuple(c.shape) or term.dtype != c.dtype:
+            continue
+        protected = {v.id for v in carries}
+        sub = _exclusive_subdag(body, term, protected)
+        if sub is None or not any(s.prim.name in ("matmul", "einsum", "sum") for s in sub[0]):
+            continue
+        sub_eqns, leaves = sub
+        if any(lv.id == c.id for lv in leaves):
+            continue
+        sub_ids = {id(s) for s in sub_eqns}
+        # The new body: carry k removed, the loop-computed leaves of the term stacked as ys.
+        loop_leaves = [lv for lv in leaves if lv.id not in {v.id for v in xvars + cvars}]
+        new_eqns = [be for be in body.eqns if id(be) not in sub_ids and be is not acc]
+        new_outputs = [o for j, o in enumerate(body.outputs[:n_carry]) if j != k] + list(body.outputs[n_carry:]) + loop_leaves
+        new_inputs = [v for j, v in enumerate(carries) if j != k] + xvars + cvars
+        new_body = Graph(new_inputs, new_eqns, new_outputs, None, None, body.name)
+        n_const = len(e.inputs) - n_carry - n_x
+        consts, inits, xs = e.inputs[:n_const], e.inputs[n_const : n_const + n_carry], e.inputs[n_const + n_carry :]
+        new_scan_outs = [Var(o.shape, o.dtype) for o in loop_leaves]
+        for v, lv in zip(new_scan_outs, loop_leaves):
+            v.shape = (length,) + tuple(lv.shape)
+        scan_outputs = [o for j, o in enumerate(e.outputs[:n_carry]) if j != k] + list(e.outputs[n_carry:]) + new_scan_outs
+        new_scan = Eqn(
+            e.prim,
+            list(consts) + [x for j, x in enumerate(inits) if j != k] + list(xs),
+            {**e.params, "body": new_body, "n_carry": n_carry - 1},
+            scan_outputs,
+        )
+        # After the loop: the terms for all steps at once, summed, plus the initial value.
+        term_graph = Graph(loop_leaves + xvars + cvars, sub_eqns, [term], None, None, "term")
+        axes = (0,) * (len(loop_leaves) + len(xvars)) + (None,) * len(cvars)
+
+        def total(*a: Any) -> Any:
+            ts = vmap(lambda *b: term_graph.evaluate(*b)[0], in_axes=axes)(*a)
+            return sum_p.bind(ts, axis=(0,), keepdims=False)
+
+        outer_in = new_scan_outs + list(xs) + list(consts)
+        examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in outer_in]
+        gv, _ = trace_graph(total, tuple(examples))
+        env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, outer_in)}
+        after = [
+            Eqn(ge.prim, [_subst(i, env) if isinstance(i, Var) else i for i in ge.inputs], ge.params, ge.outputs)
+            for ge in gv.eqns
+        ]
+        summed = _subst(gv.outputs[0], env)
+        after.append(Eqn(add_p, [inits[k], summed], {}, [e.outputs[k]]))
+        return [new_scan] + after
+    return None
+
+
+def reduce_scans(g: Graph) -> tuple[Graph, Counter]:
+    """Accumulating scan carries become sums computed after the loop (see ``_reduce_one``);
+    repeated until no carry qualifies."""
+    n = 0
+    eqns = list(g.eqns)
+    changed = True
+    while changed:
+        changed = False
+        out: list[Eqn] = []
+        for e in eqns:
+            res = _reduce_one(e) if e.prim.name == "scan" else None
+            if res is None:
+                out.append(e)
+            else:
+                out.extend(res)
+                n += 1
+                changed = True
+        eqns = out
+    return g.replace(eqns=eqns), Counter({"scan reductions": n} if n else {})
+
+
+PASSES["reduce_scans"] = reduce_scans
+DEFAULT_PIPELINE = DEFAULT_PIPELINE + ("reduce_scans",)
