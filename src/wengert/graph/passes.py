@@ -589,15 +589,18 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
         sub_ids = {id(s) for s in sub_eqns}
         # The new body: carry k removed, the loop-computed leaves of the term stacked as ys.
         loop_leaves = [lv for lv in leaves if lv.id not in {v.id for v in xvars + cvars}]
+        # Leaves the body already stacks as ys are reused rather than stacked twice.
+        old_ys = {o.id: j for j, o in enumerate(body.outputs[n_carry:]) if isinstance(o, Var)}
+        new_leaves = [lv for lv in loop_leaves if lv.id not in old_ys]
         new_eqns = [be for be in body.eqns if id(be) not in sub_ids and be is not acc]
-        new_outputs = [o for j, o in enumerate(body.outputs[:n_carry]) if j != k] + list(body.outputs[n_carry:]) + loop_leaves
+        new_outputs = [o for j, o in enumerate(body.outputs[:n_carry]) if j != k] + list(body.outputs[n_carry:]) + new_leaves
         new_inputs = [v for j, v in enumerate(carries) if j != k] + xvars + cvars
         new_body = Graph(new_inputs, new_eqns, new_outputs, None, None, body.name)
         n_const = len(e.inputs) - n_carry - n_x
         consts, inits, xs = e.inputs[:n_const], e.inputs[n_const : n_const + n_carry], e.inputs[n_const + n_carry :]
-        new_scan_outs = [Var(o.shape, o.dtype) for o in loop_leaves]
-        for v, lv in zip(new_scan_outs, loop_leaves):
-            v.shape = (length,) + tuple(lv.shape)
+        new_scan_outs = [Var((length,) + tuple(lv.shape), lv.dtype) for lv in new_leaves]
+        fresh = iter(new_scan_outs)
+        stacked_leaves = [e.outputs[n_carry + old_ys[lv.id]] if lv.id in old_ys else next(fresh) for lv in loop_leaves]
         scan_outputs = [o for j, o in enumerate(e.outputs[:n_carry]) if j != k] + list(e.outputs[n_carry:]) + new_scan_outs
         new_scan = Eqn(
             e.prim,
@@ -613,7 +616,7 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
             ts = vmap(lambda *b: term_graph.evaluate(*b)[0], in_axes=axes)(*a)
             return sum_p.bind(ts, axis=(0,), keepdims=False)
 
-        outer_in = new_scan_outs + list(xs) + list(consts)
+        outer_in = stacked_leaves + list(xs) + list(consts)
         examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in outer_in]
         gv, _ = trace_graph(total, tuple(examples))
         env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, outer_in)}
