@@ -420,12 +420,38 @@ def _primitive(name: str) -> Primitive:
 # --------------------------------------------------------------------------- scan hoisting
 
 
+def _use_counts(g: Graph) -> dict[int, int]:
+    """How many times each variable is read (by equations and as an output)."""
+    uses: dict[int, int] = {}
+    for e in g.eqns:
+        for i in e.inputs:
+            if isinstance(i, Var):
+                uses[i.id] = uses.get(i.id, 0) + 1
+    for o in g.outputs:
+        if isinstance(o, Var):
+            uses[o.id] = uses.get(o.id, 0) + 1
+    return uses
+
+
+def _inline_traced(fun: Callable, operands: list) -> tuple[list[Eqn], list]:
+    """Trace ``fun`` on example values shaped like ``operands`` and return its equations
+    rewired to read ``operands``, with its outputs (for building equations inside a pass)."""
+    from .tracing import trace_graph
+
+    examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in operands]
+    gv, _ = trace_graph(fun, tuple(examples))
+    env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, operands)}
+    eqns = [
+        Eqn(ge.prim, [_subst(i, env) if isinstance(i, Var) else i for i in ge.inputs], ge.params, ge.outputs) for ge in gv.eqns
+    ]
+    return eqns, [_subst(o, env) for o in gv.outputs]
+
+
 def _hoist_one(e: Eqn) -> list[Eqn] | None:
     """Move the part of a scan body that depends only on the scanned inputs ``xs`` (and
     constants) out of the loop, computed for all steps at once with ``vmap`` (e.g. an RNN's
     ``x_t @ U`` becomes one matrix product).  Returns the replacement equations or None."""
     from ..api import vmap
-    from .tracing import trace_graph
 
     body = e.params["body"]
     n_carry, n_x = e.params["n_carry"], e.params["n_x"]
@@ -467,13 +493,7 @@ def _hoist_one(e: Eqn) -> list[Eqn] | None:
     def stacked(*a: Any) -> tuple:
         return tuple(vmap(lambda *b: tuple(pre.evaluate(*b)), in_axes=in_axes)(*a))
 
-    examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in list(outer_xs) + list(outer_consts)]
-    gv, _ = trace_graph(stacked, tuple(examples))
-    env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, list(outer_xs) + list(outer_consts))}
-    out: list[Eqn] = []
-    for ge in gv.eqns:
-        out.append(Eqn(ge.prim, [_subst(i, env) if isinstance(i, Var) else i for i in ge.inputs], ge.params, ge.outputs))
-    new_xs = [_subst(o, env) for o in gv.outputs]
+    out, new_xs = _inline_traced(stacked, list(outer_xs) + list(outer_consts))
     new_body = Graph(list(carries) + list(xvars) + frontier + list(cvars), kept, body.outputs, None, None, body.name)
     params = {**e.params, "body": new_body, "n_x": n_x + len(frontier)}
     out.append(Eqn(e.prim, list(e.inputs) + new_xs, params, e.outputs))
@@ -504,14 +524,7 @@ def _exclusive_subdag(body: Graph, root: Var, protected: set[int]) -> tuple[list
     """Equations computing ``root`` that nothing else in ``body`` uses, and the variables
     they read from the rest of the body (their leaves)."""
     producer = {o.id: k for k, e in enumerate(body.eqns) for o in e.outputs}
-    uses: dict[int, int] = {}
-    for e in body.eqns:
-        for i in e.inputs:
-            if isinstance(i, Var):
-                uses[i.id] = uses.get(i.id, 0) + 1
-    for o in body.outputs:
-        if isinstance(o, Var):
-            uses[o.id] = uses.get(o.id, 0) + 1
+    uses = _use_counts(body)
     chosen: set[int] = set()
     stack = [root]
     while stack:
@@ -547,7 +560,6 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
     from ..api import vmap
     from ..ops.elementwise import add_p
     from ..ops.shape import sum_p
-    from .tracing import trace_graph
 
     body = e.params["body"]
     n_carry, n_x = e.params["n_carry"], e.params["n_x"]
@@ -558,14 +570,7 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
     xvars = list(body.inputs[n_carry : n_carry + n_x])
     cvars = list(body.inputs[n_carry + n_x :])
     producer = {o.id: be for be in body.eqns for o in be.outputs}
-    uses: dict[int, int] = {}
-    for be in body.eqns:
-        for i in be.inputs:
-            if isinstance(i, Var):
-                uses[i.id] = uses.get(i.id, 0) + 1
-    for o in body.outputs:
-        if isinstance(o, Var):
-            uses[o.id] = uses.get(o.id, 0) + 1
+    uses = _use_counts(body)
     for k in range(n_carry):
         c, out = carries[k], body.outputs[k]
         if not isinstance(out, Var) or uses.get(c.id, 0) != 1:
@@ -616,15 +621,7 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
             ts = vmap(lambda *b: term_graph.evaluate(*b)[0], in_axes=axes)(*a)
             return sum_p.bind(ts, axis=(0,), keepdims=False)
 
-        outer_in = stacked_leaves + list(xs) + list(consts)
-        examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in outer_in]
-        gv, _ = trace_graph(total, tuple(examples))
-        env: dict[int, Operand] = {v.id: o for v, o in zip(gv.inputs, outer_in)}
-        after = [
-            Eqn(ge.prim, [_subst(i, env) if isinstance(i, Var) else i for i in ge.inputs], ge.params, ge.outputs)
-            for ge in gv.eqns
-        ]
-        summed = _subst(gv.outputs[0], env)
+        after, (summed,) = _inline_traced(total, stacked_leaves + list(xs) + list(consts))
         after.append(Eqn(add_p, [inits[k], summed], {}, [e.outputs[k]]))
         return [new_scan] + after
     return None
