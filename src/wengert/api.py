@@ -53,7 +53,87 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
+def _validate_argnums(argnums: Any, fname: str) -> Any:
+    """Check ``argnums`` when the transform is built: an int or a tuple/list of ints."""
+    if isinstance(argnums, (bool, np.bool_)):
+        raise TypeError(
+            f"{fname}: argnums={argnums!r} is a bool; argnums takes the position of the argument "
+            "to differentiate (an int, or a tuple of ints), e.g. argnums=0"
+        )
+    if isinstance(argnums, (int, np.integer)):
+        return argnums
+    if isinstance(argnums, str):
+        raise TypeError(
+            f"{fname}: argnums={argnums!r} is a name; argnums takes positions (an int or a tuple "
+            "of ints). Pass the argument positionally and give its position, e.g. argnums=1, "
+            "or differentiate with respect to a dict of parameters"
+        )
+    if isinstance(argnums, (tuple, list)):
+        for a in argnums:
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+                raise TypeError(
+                    f"{fname}: argnums={argnums!r} holds {a!r} ({type(a).__name__}); every entry "
+                    "must be an int position, e.g. argnums=(0, 2)"
+                )
+        return argnums
+    raise TypeError(
+        f"{fname}: argnums must be an int or a tuple of ints (positions of the arguments to "
+        f"differentiate), got {argnums!r} ({type(argnums).__name__})"
+    )
+
+
+#: other libraries' spellings of this library's keywords
+_SPELLINGS = {"argnum": "argnums", "argnumbers": "argnums", "aux": "has_aux", "return_aux": "has_aux"}
+
+
+def _keywords_checked(transform: Callable) -> Callable:
+    """Wrap a transform so that an unknown keyword says what the keyword is called here
+    (``grad(f, argnum=1)``, autograd's spelling, names ``argnums``)."""
+    names = set(inspect.signature(transform).parameters)
+    fname = transform.__name__
+
+    @functools.wraps(transform)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for k in kwargs:
+            if k not in names:
+                raise TypeError(_unknown_keyword_message(fname, k, names))
+        return transform(*args, **kwargs)
+
+    return checked
+
+
+def _unknown_keyword_message(fname: str, key: str, names: set) -> str:
+    import difflib
+
+    msg = f"{fname}() got an unexpected keyword argument {key!r}"
+    good = _SPELLINGS.get(key)
+    if good is not None and good in names:
+        return f"{msg}: wengert spells it {good!r}, as JAX does (e.g. {fname}(f, {good}=...))"
+    close = difflib.get_close_matches(key, sorted(names), n=1)
+    if close:
+        return f"{msg}; did you mean {close[0]!r}?"
+    return f"{msg}; it accepts {', '.join(sorted(n for n in names if not n.startswith('*')))}"
+
+
+_OUTPUT_TYPES = (Tracer, np.ndarray, np.generic, bool, int, float, complex)
+
+
+def _check_out_leaves(leaves: list, fun: Callable, fname: str) -> None:
+    """Outputs of a transformed function must be arrays or numbers (in any pytree)."""
+    for i, o in enumerate(leaves):
+        if not isinstance(o, _OUTPUT_TYPES):
+            name = getattr(fun, "__name__", "the function")
+            where = "" if len(leaves) == 1 else f" (output leaf {i})"
+            raise TypeError(
+                f"{fname} of {name}: the function returned a {type(o).__name__} ({o!r:.60}){where}, "
+                "which is not an array; a transformed function must return arrays or numbers, "
+                "or a pytree (tuple, list, dict) of them (return other values with has_aux=True where the "
+                "transform offers it)."
+            )
+
+
 def _argnums_tuple(argnums: int | Sequence[int], nargs: int, fname: str) -> tuple[int, ...]:
+    _validate_argnums(argnums, fname)
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
     if not nums:
@@ -169,6 +249,7 @@ def _split_aux(out: Any, has_aux: bool, fname: str) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- grad
 
 
+@_keywords_checked
 def value_and_grad(
     fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
 ) -> Callable:
@@ -181,6 +262,7 @@ def value_and_grad(
     function of complex inputs the gradient follows JAX's convention (docs/complex.md):
     step against its conjugate to descend.
     """
+    _validate_argnums(argnums, "grad")
     single = isinstance(argnums, (int, np.integer))
 
     @functools.wraps(fun)
@@ -231,6 +313,7 @@ def _check_scalar_output(val: Any, fun: Callable, holomorphic: bool = False) -> 
             f"{type(val).__name__}. Use jacrev or vjp for several outputs, or has_aux=True "
             "to return extra values."
         )
+    _check_out_leaves([val], fun, "grad")
     shape = shape_of(val)
     if shape != ():
         raise TypeError(
@@ -258,6 +341,7 @@ def _check_scalar_output(val: Any, fun: Callable, holomorphic: bool = False) -> 
         )
 
 
+@_keywords_checked
 def grad(
     fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
 ) -> Callable:
@@ -280,6 +364,7 @@ def grad(
 # --------------------------------------------------------------------------- vjp
 
 
+@_keywords_checked
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
     """Run ``fun(*primals)`` and return ``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``).
 
@@ -293,6 +378,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
         out = fun(*new_args)
     out, aux = _split_aux(out, has_aux, "vjp")
     out_leaves, out_td = tree_flatten(out)
+    _check_out_leaves(out_leaves, fun, "vjp")
     out_vals = [o.value if (o.__class__ is ReverseTracer and o._trace is trace) else o for o in out_leaves]
     idxs = [o.idx if (o.__class__ is ReverseTracer and o._trace is trace) else -1 for o in out_leaves]
     tape = trace.tape
@@ -323,9 +409,11 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
     return out_tree, vjp_fn
 
 
+@_keywords_checked
 def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Derivative of each output element with respect to the matching input element
     (the gradient of ``sum(fun(x))``; exact for elementwise functions)."""
+    _validate_argnums(argnums, "elementwise_grad")
     single = isinstance(argnums, (int, np.integer))
 
     @functools.wraps(fun)
@@ -339,6 +427,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     return egrad
 
 
+@_keywords_checked
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Jacobian by reverse mode: one backward pass with all basis cotangents batched
     (``vmap`` of the VJP), not one Python-level pass per output element.
@@ -347,6 +436,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     ``So + Si``; pytrees nest as output structure outside, input structure inside (a tuple
     over ``argnums`` when it is a tuple).
     """
+    _validate_argnums(argnums, "jacrev")
     single = isinstance(argnums, (int, np.integer))
 
     @functools.wraps(fun)
@@ -356,6 +446,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         res = vjp(f, *dyn, has_aux=has_aux)
         out, fn = res[0], res[1]
         out_leaves, out_td = tree_flatten(out)
+        _check_out_leaves(out_leaves, fun, "jacrev")
         sizes = [_size(o) for o in out_leaves]
         m = sum(sizes)
         basis = _basis(out_leaves, sizes, m)
@@ -701,6 +792,7 @@ def _check_tangent(p: Any, t: Any, k: int, fname: str) -> Any:
     return t
 
 
+@_keywords_checked
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False) -> Any:
     """Forward mode: ``(fun(*primals), J @ tangents)`` (plus ``aux`` with ``has_aux``).
 
@@ -722,6 +814,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], has_aux:
         out = fun(*tree_unflatten(p_td, boxed))
     out, aux = _split_aux(out, has_aux, "jvp")
     o_leaves, o_td = tree_flatten(out)
+    _check_out_leaves(o_leaves, fun, "jvp")
     vals, tans = [], []
     for o in o_leaves:
         if o.__class__ is JVPTracer and o._trace is trace:
@@ -740,6 +833,7 @@ def _unbox_jvp(trace: JVPTrace, tree: Any) -> Any:
     return tree_map(lambda x: x.value if (x.__class__ is JVPTracer and x._trace is trace) else x, tree)
 
 
+@_keywords_checked
 def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``
     (a linear function of the tangents; each call runs one forward-mode pass)."""
@@ -751,6 +845,7 @@ def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable]:
     return out, f_jvp
 
 
+@_keywords_checked
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Jacobian by forward mode: one forward pass with all basis tangents batched
     (``vmap`` of the JVP; the primal computation runs once, unbatched).
@@ -758,6 +853,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     Blocks have shape ``output shape + input shape``, nested as output pytree outside, input
     pytree (a tuple over ``argnums`` when it is a tuple) inside, as ``jacrev``.
     """
+    _validate_argnums(argnums, "jacfwd")
     single = isinstance(argnums, (int, np.integer))
 
     @functools.wraps(fun)
@@ -773,6 +869,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             r = f(*dyn)
             out, aux = _split_aux(r, has_aux, "jacfwd")
             o_leaves, out_td = tree_flatten(out)
+            _check_out_leaves(o_leaves, fun, "jacfwd")
             tan_leaves = [_zeros_like(o, shape=(0,) + shape_of(o)) for o in o_leaves]
         else:
             basis = tree_unflatten(in_td, _basis(in_leaves, sizes, n))
@@ -783,6 +880,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
             tans, out, aux = vmap(push, out_axes=(0, None, None))(basis)
             o_leaves, out_td = tree_flatten(out)
+            _check_out_leaves(o_leaves, fun, "jacfwd")
             tan_leaves = tree_flatten(tans)[0]
         blocks = []
         for o, t in zip(o_leaves, tan_leaves):
@@ -804,10 +902,12 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jac
 
 
+@_keywords_checked
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Jacobian, by the cheaper mode: forward (one pass per input element) when the
     inputs have at most as many elements as the outputs, reverse (one pass per output
     element) otherwise.  The output size is learned by evaluating ``fun`` once."""
+    _validate_argnums(argnums, "jacobian")
 
     @functools.wraps(fun)
     def jac(*args: Any, **kwargs: Any) -> Any:
@@ -815,18 +915,22 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fa
         n_in = sum(int(np.prod(shape_of(x))) for a in nums for x in tree_flatten(args[a])[0])
         out = fun(*args, **kwargs)
         out, _ = _split_aux(out, has_aux, "jacobian")
-        n_out = sum(int(np.prod(shape_of(o))) for o in tree_flatten(out)[0])
+        out_leaves = tree_flatten(out)[0]
+        _check_out_leaves(out_leaves, fun, "jacobian")
+        n_out = sum(int(np.prod(shape_of(o))) for o in out_leaves)
         mode = jacfwd if n_in <= n_out else jacrev
         return mode(fun, argnums, has_aux)(*args, **kwargs)
 
     return jac
 
 
+@_keywords_checked
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Hessian, forward over reverse: ``jacfwd(jacrev(fun))``."""
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
+@_keywords_checked
 def hvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     """Hessian-vector product of a scalar function without forming the Hessian
     (forward over reverse: the JVP of the gradient).  Returns the structure of ``primals``
@@ -938,6 +1042,7 @@ def _axes_per_arg(axes: Any, n: int, name: str) -> tuple:
     return axes
 
 
+@_keywords_checked
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     """Vectorize ``fun`` over an axis of its inputs: ``vmap(f)(xs)`` equals
     ``stack([f(x) for x in xs])`` but runs ``f`` once on the whole batch.
@@ -984,6 +1089,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
                 if ours:
                     raise ValueError("vmap: an output with out_axes=None depends on the mapped inputs")
                 return o
+            if not ours:
+                _check_out_leaves([o], fun, "vmap")
             v = o.value if ours else broadcast_to(o, (size,) + shape_of(o))
             return moveaxis(v, 0, ax) if ax != 0 else v
 

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import WengertError
+from ..errors import TracerConversionError, WengertError
 
 __all__ = [
     "Primitive",
@@ -210,7 +210,7 @@ class Trace:
         state.stack.append(self)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.alive = False
         stack = state.stack
         if stack and stack[-1] is self:
@@ -220,6 +220,19 @@ class Trace:
                 stack.remove(self)
             except ValueError:
                 pass
+        if exc_type is ValueError and isinstance(exc.__cause__, TracerConversionError):
+            # NumPy turns the tracer's refusal to become a float (`a[i] = x` with `a` a
+            # plain ndarray) into "setting an array element with a sequence": say what it is.
+            raise TracerConversionError(_ASSIGN_MESSAGE) from exc
+
+
+_ASSIGN_MESSAGE = (
+    "a traced value was assigned into a plain NumPy array (`a[i] = x` where `a` comes from "
+    "np.zeros, wengert.numpy.zeros or another ndarray): NumPy arrays cannot hold values being "
+    "differentiated, so the derivative would be lost. Build the array functionally instead: "
+    "`a = wengert.numpy.at(a)[i].set(x)` (or `a = a.at[i].set(x)` once `a` is traced), or "
+    "collect the pieces in a list and use wengert.numpy.stack / wengert.numpy.concatenate."
+)
 
 
 class Tracer:

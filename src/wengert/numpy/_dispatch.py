@@ -94,9 +94,10 @@ def _float(self: Tracer) -> float:
 
 def _array(self: Tracer, dtype: Any = None, copy: Any = None) -> np.ndarray:
     raise TracerConversionError(
-        "a traced value was converted to a NumPy array (np.asarray / np.array / an ndarray "
-        "in-place write), which would drop its derivative. Use wengert.numpy.asarray / "
-        "wengert.numpy.array, or functions that accept arrays, inside differentiated code."
+        "a traced value was converted to a NumPy array (np.asarray / np.array, or an "
+        "assignment `a[idx] = x` into a plain ndarray), which would drop its derivative. Use "
+        "wengert.numpy.asarray / wengert.numpy.array inside differentiated code, and build arrays "
+        "functionally: `a = wengert.numpy.at(a)[idx].set(x)` or wengert.numpy.stack of the pieces."
     )
 
 
@@ -175,10 +176,7 @@ def _array_ufunc(self: Tracer, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     if method == "__call__":
         f = _UFUNCS.get(ufunc)
         if f is None:
-            raise NoRuleError(
-                f"numpy.{ufunc.__name__} was called on a traced value, but wengert has no "
-                "derivative rule for it. See wengert.Primitive to define one."
-            )
+            raise NoRuleError(_no_ufunc_rule_message(ufunc))
         dtype = kwargs.pop("dtype", None)
         if kwargs and ufunc not in _KWARG_UFUNCS:
             raise TypeError(f"numpy.{ufunc.__name__}: unsupported arguments {sorted(kwargs)} on traced values")
@@ -195,6 +193,29 @@ def _array_ufunc(self: Tracer, ufunc: Any, method: str, *inputs: Any, **kwargs: 
     if method == "reduce":
         return f(inputs[0], axis=kwargs.pop("axis", 0), keepdims=kwargs.pop("keepdims", False), **kwargs)
     return f(inputs[0], axis=kwargs.pop("axis", 0), **kwargs)
+
+
+def _no_ufunc_rule_message(ufunc: Any) -> str:
+    """Name the ufunc by the module it comes from (SciPy's special functions are ufuncs too)
+    and point to wengert's differentiable version when there is one."""
+    import sys
+
+    name = ufunc.__name__
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        import importlib.util
+
+        if importlib.util.find_spec("wengert.scipy") is not None:
+            return (
+                f"scipy.special.{name} was called on a traced value, but SciPy's functions have "
+                f"no derivative rules of their own. Use wengert.scipy.special.{name} "
+                "(`import wengert.scipy.special`; once imported, scipy.special calls on traced "
+                "values dispatch to it too)."
+            )
+    return (
+        f"numpy.{name} was called on a traced value, but wengert has no derivative rule for "
+        "it. See wengert.Primitive to define one."
+    )
 
 
 # gufuncs whose wengert functions check their own keywords (axis=, keepdims=, axes=)
