@@ -99,6 +99,7 @@ class Primitive:
         "partials",
         "batch",
         "fwd",
+        "param_schema",
         "__weakref__",
     )
 
@@ -131,6 +132,9 @@ class Primitive:
         # Optional reverse-mode forward: fwd(*args, **params) -> (ans, residuals); the tape
         # then keeps the residuals in place of the arguments (e.g. scan's carries).
         self.fwd: Callable[..., Any] | None = None
+        # Names and value types of the params (see core/schema.py); None: undeclared, so a
+        # loaded graph may not use this primitive.
+        self.param_schema: Any = None
         if register:
             if name in Primitive.registry:
                 raise WengertError(
