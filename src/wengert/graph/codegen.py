@@ -4,18 +4,104 @@ One statement per equation; common primitives print as the NumPy expression a pe
 write (``v3 = x * y``, ``v4 = np.sin(v3)``, ``v5 = np.sum(v4, axis=(0,))``); others call
 the primitive's implementation, named after it.  The compiled function runs those
 statements directly: no interpretation per equation.
+
+Safe by construction, whatever the graph holds (a graph may come from a file): the source
+contains only names the generator made (``v3``, ``_c0``, ``_sin``, and input names reduced
+to plain identifiers by ``printing.var_names``) and literals written by ``_literal``, which
+accepts only numbers, booleans, None, numeric dtypes, tuples of these and short strings of
+``[A-Za-z0-9_,.->]``.  Every other value (arrays, graphs, other strings) is passed in the
+function's namespace under a generated name, never as text.
 """
 
 from __future__ import annotations
 
 import keyword
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..core.primitive import Primitive
 from .ir import Graph, Literal, Var
 from .printing import var_names
+
+_SAFE_STR = re.compile(r"[A-Za-z0-9_,.\->]*")
+_DTYPE_NAME = re.compile(r"bool|u?int(8|16|32|64)|float(16|32|64|96|128)|complex(64|128|192|256)")
+_MAX_INT_LITERAL = 10**100  # larger ints go through the namespace
+
+
+def _dtype_literal(v: Any) -> str:
+    name = np.dtype(v).name
+    if _DTYPE_NAME.fullmatch(name) is None or not hasattr(np, name):
+        raise TypeError(f"dtype {name!r} has no plain literal")
+    return f"np.{name}"
+
+
+def _literal(v: Any, paren: bool = True) -> str:
+    """Python source for a plain value: the one way a value from a graph becomes source text.
+
+    Accepts bool, int, float (``inf``/``nan`` as ``np.inf``/``np.nan``), complex, None,
+    numeric dtypes and NumPy numeric scalars (written with their dtype), short strings of
+    ``[A-Za-z0-9_,.->]`` and tuples of these; raises ``TypeError`` for anything else (callers
+    then pass the value in the namespace).  ``paren`` wraps negative numbers in parentheses
+    (so ``(-2.0) ** x`` keeps its meaning)."""
+    t = type(v)
+    if v is None:
+        return "None"
+    if t is bool:
+        return "True" if v else "False"
+    if t is int:
+        if abs(v) >= _MAX_INT_LITERAL:
+            raise TypeError("an integer too large for a literal")
+        text = int.__repr__(v)
+    elif t is float:
+        if math.isnan(v):
+            return "np.nan"
+        text = ("np.inf" if v > 0 else "-np.inf") if math.isinf(v) else float.__repr__(v)
+    elif t is complex:
+        return f"complex({_literal(v.real, False)}, {_literal(v.imag, False)})"
+    elif t is tuple:
+        items = [_literal(x, False) for x in v]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    elif t is str:
+        if len(v) > 1000 or _SAFE_STR.fullmatch(v) is None:
+            raise TypeError("a string with characters other than [A-Za-z0-9_,.->]")
+        return "'" + v + "'"
+    elif isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
+        return _dtype_literal(v)
+    elif isinstance(v, np.generic) and v.dtype.kind in "biufc":
+        item = v.item()
+        if type(item) not in (bool, int, float, complex):
+            raise TypeError(f"a {v.dtype.name} scalar has no plain literal")
+        return f"{_dtype_literal(v.dtype)}({_literal(item, False)})"
+    else:
+        raise TypeError(f"a value of type {t.__name__} has no plain literal")
+    return f"({text})" if paren and text.startswith("-") else text
+
+
+def _small_int(i: Any) -> bool:
+    return (type(i) is int or isinstance(i, np.integer)) and abs(int(i)) < _MAX_INT_LITERAL
+
+
+def _plain_identifier(s: Any) -> bool:
+    """A name the generator may use as it is: ASCII identifier, no keyword, no dunder."""
+    return (
+        isinstance(s, str)
+        and s.isascii()
+        and s.isidentifier()
+        and not keyword.iskeyword(s)
+        and not (s.startswith("__") and s.endswith("__"))
+    )
+
+
+def _is_registered(prim: Any) -> bool:
+    """The spelling tables below are keyed by name: they apply only to the registered
+    primitive of that name (or a copy with its impl, as gradient overrides make)."""
+    base = Primitive.registry.get(prim.name)
+    return base is not None and base.impl is prim.impl
+
 
 _BINOPS = {
     "add": "+",
@@ -93,60 +179,61 @@ class _Emitter:
         self.ns: dict[str, Any] = {"np": np}
         self.nconst = 0
 
+    def fresh(self, hint: str) -> str:
+        """A new namespace name ``_<hint><k>`` (never a dunder, never taken)."""
+        while True:
+            name = f"_{hint}{self.nconst}"
+            self.nconst += 1
+            if name not in self.ns:
+                return name
+
     def const(self, value: Any, hint: str = "c") -> str:
-        name = f"_{hint}{self.nconst}"
-        self.nconst += 1
+        name = self.fresh(hint)
         self.ns[name] = value
         return name
+
+    def value(self, v: Any, hint: str = "k") -> str:
+        """``v`` as a plain literal where it has one, else a namespace name holding it."""
+        try:
+            return _literal(v)
+        except TypeError:
+            return self.const(v, hint)
 
     def operand(self, x: Var | Literal) -> str:
         if isinstance(x, Var):
             return self.names[x.id]
         v = x.value
-        if isinstance(v, (bool, int, float)) and not isinstance(v, np.generic):
-            if not np.isfinite(v):
-                return self.const(v)
-            return f"({v!r})" if v < 0 else repr(v)  # (-2.0) ** x, not -(2.0 ** x)
-        if isinstance(v, (np.generic, np.ndarray)) and np.ndim(v) == 0 and v.dtype.kind in "fiub":
-            pv = v.item()
-            if isinstance(pv, float) and not np.isfinite(pv):
-                return self.const(v)
-            return f"np.{v.dtype.name}({pv!r})"  # NumPy scalars are strongly typed: keep the dtype
-        return self.const(v)
+        if isinstance(v, np.ndarray):
+            return self.const(v)
+        return self.value(v, "c")  # NumPy scalars keep their dtype: np.float32(0.5)
 
-    def param(self, v: Any) -> str:
-        if isinstance(v, (bool, int, float, str)) or v is None:
-            return repr(v)
-        if isinstance(v, tuple) and all(isinstance(a, (int, bool)) for a in v):
-            return repr(v)
-        if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
-            return f"np.{np.dtype(v).name}"
-        return self.const(v, "k")
+    param = value
 
-    def index(self, idx: Any) -> str | None:
+    def index(self, idx: Any) -> str:
         items = idx if isinstance(idx, tuple) else (idx,)
         parts = []
         for i in items:
-            if i is None:
-                parts.append("None")
-            elif i is Ellipsis:
-                parts.append("...")
-            elif isinstance(i, (int, np.integer)):
-                parts.append(str(int(i)))
-            elif isinstance(i, slice) and all(s is None or isinstance(s, (int, np.integer)) for s in (i.start, i.stop, i.step)):
-                a = "" if i.start is None else str(i.start)
-                b = "" if i.stop is None else str(i.stop)
-                parts.append(f"{a}:{b}" + (f":{i.step}" if i.step is not None else ""))
+            if i is None or i is Ellipsis:
+                parts.append("None" if i is None else "...")
+            elif _small_int(i):
+                parts.append(_literal(int(i), False))
+            elif isinstance(i, slice) and all(s is None or _small_int(s) for s in (i.start, i.stop, i.step)):
+                a, b, c = ("" if s is None else _literal(int(s), False) for s in (i.start, i.stop, i.step))
+                parts.append(f"{a}:{b}" + (f":{c}" if i.step is not None else ""))
             else:
                 parts.append(self.const(i, "ix"))
         if not isinstance(idx, tuple):
             return parts[0]
+        if not parts:
+            return "()"
         return ", ".join(parts) + ("," if len(parts) == 1 else "")
 
     def expr(self, e: Any) -> str:
         name = e.prim.name
         args = [self.operand(i) for i in e.inputs]
         p = e.params
+        if not _is_registered(e.prim):
+            return self.call(e, args)
         if name in _BINOPS and not p and len(args) == 2:
             return f"{args[0]} {_BINOPS[name]} {args[1]}"
         if name == "negative":
@@ -178,26 +265,33 @@ class _Emitter:
             return f"np.broadcast_to({args[0]}, {self.param(p['shape'])})"
         if name == "where":
             return f"np.where({args[0]}, {args[1]}, {args[2]})"
-        if name == "concatenate":
-            return f"np.concatenate([{', '.join(args)}], axis={p['axis']})"
-        if name == "einsum":
-            return f"np.einsum({p['subscripts']!r}, {', '.join(args)})"
-        if name == "cumsum":
-            return f"np.cumsum({args[0]}, axis={p['axis']})"
+        if name == "concatenate" and set(p) == {"axis"}:
+            return f"np.concatenate([{', '.join(args)}], axis={self.param(p['axis'])})"
+        if name == "einsum" and set(p) == {"subscripts"}:
+            return f"np.einsum({', '.join([self.param(p['subscripts']), *args])})"
+        if name == "cumsum" and set(p) == {"axis"}:
+            return f"np.cumsum({args[0]}, axis={self.param(p['axis'])})"
         if name == "getitem":
             ix = self.index(p["idx"])
             return f"{args[0]}[{ix}]"
         if name in ("astype", "astype_nondiff"):
             return f"np.asarray({args[0]}).astype({self.param(p['dtype'])})"
-        if name == "stop_gradient":
+        if name == "stop_gradient" and len(args) == 1:
             return args[0]
-        # Generic: call the primitive's implementation.
+        return self.call(e, args)
+
+    def call(self, e: Any, args: list[str]) -> str:
+        """Generic: call the primitive's implementation, params as keywords.  A param whose
+        name is not a plain identifier goes in a namespace dict (``**_kw0``), not in the text."""
         fname = self.impl_name(e.prim)
-        kw = "".join(f", {k}={self.param(v)}" for k, v in p.items())
-        return f"{fname}({', '.join(args)}{kw})"
+        plain = {k: v for k, v in e.params.items() if _plain_identifier(k)}
+        parts = [*args, *(f"{k}={self.param(v)}" for k, v in plain.items())]
+        if len(plain) < len(e.params):
+            parts.append("**" + self.const({k: v for k, v in e.params.items() if k not in plain}, "kw"))
+        return f"{fname}({', '.join(parts)})"
 
     def impl_name(self, prim: Any) -> str:
-        base = "_" + "".join(c if c.isalnum() else "_" for c in prim.name)
+        base = "_" + ("".join(c if c.isascii() and c.isalnum() else "_" for c in prim.name).lstrip("_") or "p")
         name = base
         k = 0
         while name in self.ns and self.ns[name] is not prim.impl:
@@ -254,7 +348,7 @@ def _inplace_target(e: Any, k: int, last: dict, fresh: set, viewed: set) -> int 
     """Index of an operand of ``e`` whose buffer can take the result: it dies here, was made
     fresh by an earlier equation (not an input, not a view), and has the result's shape and
     dtype.  Reusing it saves an allocation, as NumPy's own temporary elision does."""
-    if e.prim.name not in _INPLACE_UFUNCS or e.params or e.prim.multiple_results:
+    if e.prim.name not in _INPLACE_UFUNCS or e.params or e.prim.multiple_results or not _is_registered(e.prim):
         return None
     out = e.outputs[0]
     if len(out.shape) == 0:
@@ -280,11 +374,8 @@ def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
     last use, so memory is released as soon as possible, as hand-written code would.
     """
     em = _Emitter(g, fast=free)
-    fname = "".join(c if c.isalnum() or c == "_" else "_" for c in g.name) or "f"
-    if fname[0].isdigit() or keyword.iskeyword(fname):
-        fname = "f_" + fname
     params = ", ".join(em.names[v.id] for v in g.inputs)
-    lines = [f"def {fname}({params}):"]
+    lines = ["def FNAME(" + params + "):"]  # the name is chosen last, clear of the namespace
     last: dict[int, int] = {}
     if free:
         for k, e in enumerate(g.eqns):
@@ -302,7 +393,7 @@ def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
     fresh: set[int] = set()
     viewed: set[int] = set()  # operands of ops that may return views of them
     for k, e in enumerate(g.eqns):
-        lhs = ", ".join(em.names[v.id] for v in e.outputs)
+        lhs = ", ".join(em.names[v.id] for v in e.outputs) or "_"
         if e.prim.multiple_results and len(e.outputs) == 1:
             lhs += ","
         j = _inplace_target(e, k, last, fresh, viewed) if free else None
@@ -319,19 +410,28 @@ def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
             lines.append(f"    del {', '.join(sorted(dies[k]))}")
     outs = [em.operand(o) for o in g.outputs]
     lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+    fname = _function_name(g.name, em.ns)
+    lines[0] = f"def {fname}({params}):"
     return "\n".join(lines) + "\n", em.ns
+
+
+def _function_name(name: Any, ns: dict) -> str:
+    """The graph's name as a plain identifier (``<lambda>`` -> ``_lambda_``), clear of the
+    namespace, of keywords and of dunders."""
+    fname = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in str(name)) or "f"
+    if fname[0].isdigit() or not _plain_identifier(fname) or fname in ns or fname == "np":
+        fname = "f_" + fname
+    while fname in ns:
+        fname += "_"
+    return fname
 
 
 def compile_graph(g: Graph) -> Callable[..., tuple]:
     """Compile ``g`` into a Python function (flat arguments, tuple of flat results)."""
     src, ns = graph_source(g, free=True)
-    code = compile(src, f"<wengert graph {g.name}>", "exec")
-    exec(code, ns)  # noqa: S102  (our own generated source)
-    fn = [
-        v
-        for k, v in ns.items()
-        if callable(v) and getattr(v, "__code__", None) is not None and v.__code__.co_filename.startswith("<wengert")
-    ]
-    f = fn[-1]
+    fname = src[4 : src.index("(")]
+    code = compile(src, f"<wengert graph {fname}>", "exec")
+    exec(code, ns)  # noqa: S102  (generated source: only generated names and plain literals)
+    f = ns[fname]
     f.__wengert_source__ = src  # type: ignore[attr-defined]
     return f

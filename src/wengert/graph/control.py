@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer, state
+from ..core.schema import BOOL, GRAPH, NONNEG_INT, declare, tuple_of
 from ..errors import WengertError
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph, Var
@@ -192,6 +193,7 @@ def _cond_impl(pred: Any, *ops: Any, branches: tuple) -> tuple:
 
 
 cond_p = Primitive("cond", _cond_impl, multiple_results=True)
+declare(cond_p, branches=tuple_of(GRAPH, 2))
 
 
 def _cond_jvp(ts: tuple, ans: Any, pred: Any, *ops: Any, branches: tuple) -> tuple:
@@ -297,6 +299,7 @@ def _scan_impl(*args: Any, body: Graph, n_carry: int, n_x: int, length: int, rev
 
 
 scan_p = Primitive("scan", _scan_impl, multiple_results=True)
+declare(scan_p, body=GRAPH, n_carry=NONNEG_INT, n_x=NONNEG_INT, length=NONNEG_INT, reverse=BOOL)
 
 
 def _split(args: tuple, n_carry: int, n_x: int) -> tuple[tuple, tuple, tuple]:
@@ -549,6 +552,7 @@ def _while_impl(*args: Any, cond_g: Graph, body_g: Graph, n_carry: int) -> tuple
 
 
 while_p = Primitive("while_loop", _while_impl, multiple_results=True)
+declare(while_p, cond_g=GRAPH, body_g=GRAPH, n_carry=NONNEG_INT)
 
 
 def _while_jvp(ts: tuple, ans: Any, *args: Any, cond_g: Graph, body_g: Graph, n_carry: int) -> tuple:
@@ -596,6 +600,7 @@ def _while_vjp_impl(*args: Any, cond_g: Graph, body_g: Graph, n_carry: int, n_ar
 
 
 while_vjp_p = Primitive("while_loop_vjp", _while_vjp_impl, multiple_results=True)
+declare(while_vjp_p, cond_g=GRAPH, body_g=GRAPH, n_carry=NONNEG_INT, n_args=NONNEG_INT)
 
 
 def _no_higher(*a: Any, **k: Any) -> Any:

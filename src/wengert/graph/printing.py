@@ -98,10 +98,17 @@ def format_graph(g: Graph) -> str:
     return "\n".join(lines)
 
 
+def _dot_text(s: Any) -> str:
+    """``s`` for the inside of a quoted DOT string: quotes, backslashes and line breaks
+    escaped, so a name (perhaps from a loaded file) cannot end the string."""
+    out = str(s).replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if c.isprintable() else "\\n" if c == "\n" else "?" for c in out)
+
+
 def to_dot(g: Graph, values: dict[int, Any] | None = None) -> str:
     """Graphviz DOT text: one node per input/equation, edges along the data flow."""
     names = var_names(g)
-    lines = [f'digraph "{g.name}" {{', "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
+    lines = [f'digraph "{_dot_text(g.name)}" {{', "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for v in g.inputs:
         label = f"{names[v.id]}\\n{_aval(v)}"
         if values and v.id in values:
@@ -111,7 +118,7 @@ def to_dot(g: Graph, values: dict[int, Any] | None = None) -> str:
     for k, e in enumerate(g.eqns):
         node = f"eq{k}"
         outs = ", ".join(names[v.id] for v in e.outputs)
-        label = f"{outs} = {e.prim.name}\\n{', '.join(_aval(v) for v in e.outputs)}"
+        label = f"{outs} = {_dot_text(e.prim.name)}\\n{', '.join(_aval(v) for v in e.outputs)}"
         if values and e.outputs[0].id in values:
             label += f"\\n= {_short(values[e.outputs[0].id])}"
         lines.append(f'  "{node}" [shape=box, label="{label}"];')
