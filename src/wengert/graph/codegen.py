@@ -229,55 +229,50 @@ class _Emitter:
         return ", ".join(parts) + ("," if len(parts) == 1 else "")
 
     def expr(self, e: Any) -> str:
+        """The right-hand side for ``e``: NumPy's own spelling for the common primitives (when
+        the equation has their usual arity and params), else a call of the impl."""
         name = e.prim.name
         args = [self.operand(i) for i in e.inputs]
         p = e.params
+        n = len(args)
+        keys = set(p)
         if not _is_registered(e.prim):
             return self.call(e, args)
-        if name in _BINOPS and not p and len(args) == 2:
+        if not keys and n == 2 and name in _BINOPS:
             return f"{args[0]} {_BINOPS[name]} {args[1]}"
-        if name == "negative":
+        if not keys and n == 1 and name == "negative":
             return f"-{args[0]}"
-        if name in _NP_UNARY and not p:
+        if not keys and n == 1 and name in _NP_UNARY:
             return f"np.{name}({args[0]})"
-        if name in _NP_BINARY and not p:
+        if not keys and n == 2 and name in _NP_BINARY:
             return f"np.{name}({args[0]}, {args[1]})"
-        if (
-            self.fast
-            and name == "sum"
-            and set(p) == {"axis", "keepdims"}
-            and e.outputs[0].dtype.kind in "fc"
-            and e.inputs[0].shape
-        ):
-            # the ufunc method directly: np.sum's Python wrapper costs microseconds per call
-            kd = ", keepdims=True" if p["keepdims"] else ""
-            return f"np.add.reduce({args[0]}, axis={self.param(p['axis'])}{kd})"
-        if name in ("sum", "max", "min", "prod", "any", "all") and set(p) == {"axis", "keepdims"}:
-            kd = ", keepdims=True" if p["keepdims"] else ""
-            return f"np.{name}({args[0]}, axis={self.param(p['axis'])}{kd})"
-        if name == "reshape":
-            return f"np.reshape({args[0]}, {self.param(p['shape'])})"
-        if name == "transpose":
-            if tuple(p["axes"]) == (1, 0):
+        if not keys and n == 3 and name == "where":
+            return f"np.where({args[0]}, {args[1]}, {args[2]})"
+        if not keys and n == 1 and name == "stop_gradient":
+            return args[0]
+        if n == 1 and keys == {"axis", "keepdims"} and name in ("sum", "max", "min", "prod", "any", "all"):
+            kd = ", keepdims=True" if p["keepdims"] is True else ""
+            if self.fast and name == "sum" and e.outputs[0].dtype.kind in "fc" and e.inputs[0].shape:
+                # the ufunc method directly: np.sum's Python wrapper costs microseconds per call
+                return f"np.add.reduce({args[0]}, axis={self.param(p['axis'])}{kd})"
+            if p["keepdims"] is True or p["keepdims"] is False:
+                return f"np.{name}({args[0]}, axis={self.param(p['axis'])}{kd})"
+        if n == 1 and keys == {"shape"} and name in ("reshape", "broadcast_to"):
+            return f"np.{name}({args[0]}, {self.param(p['shape'])})"
+        if n == 1 and keys == {"axes"} and name == "transpose":
+            if p["axes"] == (1, 0) and type(p["axes"]) is tuple:
                 return f"{args[0]}.T"
             return f"np.transpose({args[0]}, {self.param(p['axes'])})"
-        if name == "broadcast_to":
-            return f"np.broadcast_to({args[0]}, {self.param(p['shape'])})"
-        if name == "where":
-            return f"np.where({args[0]}, {args[1]}, {args[2]})"
-        if name == "concatenate" and set(p) == {"axis"}:
+        if keys == {"axis"} and name == "concatenate":
             return f"np.concatenate([{', '.join(args)}], axis={self.param(p['axis'])})"
-        if name == "einsum" and set(p) == {"subscripts"}:
+        if keys == {"subscripts"} and name == "einsum":
             return f"np.einsum({', '.join([self.param(p['subscripts']), *args])})"
-        if name == "cumsum" and set(p) == {"axis"}:
+        if n == 1 and keys == {"axis"} and name == "cumsum":
             return f"np.cumsum({args[0]}, axis={self.param(p['axis'])})"
-        if name == "getitem":
-            ix = self.index(p["idx"])
-            return f"{args[0]}[{ix}]"
-        if name in ("astype", "astype_nondiff"):
+        if n == 1 and keys == {"idx"} and name == "getitem":
+            return f"{args[0]}[{self.index(p['idx'])}]"
+        if n == 1 and "dtype" in keys and name in ("astype", "astype_nondiff"):
             return f"np.asarray({args[0]}).astype({self.param(p['dtype'])})"
-        if name == "stop_gradient" and len(args) == 1:
-            return args[0]
         return self.call(e, args)
 
     def call(self, e: Any, args: list[str]) -> str:

@@ -76,7 +76,7 @@ def _enc(v: Any) -> Any:
 
 
 # Bounds on what a file may ask for (GraphFormatError beyond them).
-MAX_DEPTH = 32  # nesting of tuples/lists in a value, and of sub-graphs in a graph
+MAX_DEPTH = 64  # nesting of values (tuples, lists) and sub-graphs, counted together
 MAX_NDIM = 64  # NumPy's own limit on the number of dimensions
 MAX_SIZE = 2**40  # elements of one variable or array
 MAX_INT_DIGITS = 400  # digits of one JSON integer
@@ -99,7 +99,7 @@ def _dec(v: Any, where: str, depth: int = 0) -> Any:
     if not isinstance(v, dict) or len(v) == 0:
         raise GraphFormatError(f"{where}: unexpected value {v!r:.80}")
     if depth > MAX_DEPTH:
-        raise GraphFormatError(f"{where}: values nested more than {MAX_DEPTH} deep")
+        raise GraphFormatError(f"{where}: sub-graphs and values nested more than {MAX_DEPTH} deep")
     keys = set(v)
     if keys == {"float"}:
         if v["float"] not in ("inf", "-inf", "nan"):
@@ -237,7 +237,7 @@ def to_json(g: Graph, indent: int | None = 1) -> str:
 
 def _graph_from_dict(d: Any, where: str, depth: int = 0) -> Graph:
     if depth > MAX_DEPTH:
-        raise GraphFormatError(f"{where}: sub-graphs nested more than {MAX_DEPTH} deep")
+        raise GraphFormatError(f"{where}: sub-graphs and values nested more than {MAX_DEPTH} deep")
     if not isinstance(d, dict):
         raise GraphFormatError(f"{where}: expected an object")
     allowed = _TOP_KEYS if depth == 0 else _GRAPH_KEYS
@@ -300,7 +300,7 @@ def _graph_from_dict(d: Any, where: str, depth: int = 0) -> Graph:
         if prim.param_schema is None:
             raise GraphFormatError(f"{w} ({prim.name}): {check_params(prim, {})}")
         ins = [operand(x, f"{w}.inputs[{j}]") for j, x in enumerate(e["inputs"])]
-        params = {pk: _dec(pv, f"{w}.params.{pk}") for pk, pv in e.get("params", {}).items()}
+        params = {pk: _dec(pv, f"{w}.params.{pk}", depth + 1) for pk, pv in e.get("params", {}).items()}
         problem = check_params(prim, params)
         if problem is not None:
             raise GraphFormatError(f"{w} ({prim.name}): {problem}")
