@@ -181,13 +181,17 @@ class Graph:
 
         return evaluation_trace(self, args, tangents, adjoints)
 
-    def to_json(self) -> str:
+    def to_json(self, indent: int | None = 1) -> str:
+        """The graph as JSON text (format "wengert-graph" version 1; see ``graph.serialize``)."""
         from .serialize import to_json
 
-        return to_json(self)
+        return to_json(self, indent)
 
     @staticmethod
-    def from_json(text: str) -> Graph:
+    def from_json(text: str | bytes) -> Graph:
+        """Load a graph from JSON text, which may come from anyone: every field is checked,
+        every equation's params must match its primitive's declared schema, malformed input
+        raises ``GraphFormatError`` (and nothing else), and nothing from the file ever runs."""
         from .serialize import from_json
 
         return from_json(text)

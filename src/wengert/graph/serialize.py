@@ -190,10 +190,11 @@ def _dtype(s: Any, where: str) -> np.dtype:
 
 
 def _literal_value(v: Any, where: str) -> Any:
-    """A decoded operand literal must be a number or a numeric array."""
-    ok = type(v) in (bool, int, float, complex) or (isinstance(v, (np.generic, np.ndarray)) and v.dtype.kind in NUMERIC_KINDS)
-    if not ok:
-        raise GraphFormatError(f"{where}: a literal operand must be a number or a numeric array, got {v!r:.80}")
+    """A decoded operand literal must be a number, a numeric array or None (an absent
+    optional argument, as in ``logsumexp(a, b=None)``)."""
+    numeric = isinstance(v, (np.generic, np.ndarray)) and v.dtype.kind in NUMERIC_KINDS
+    if not (numeric or v is None or type(v) in (bool, int, float, complex)):
+        raise GraphFormatError(f"{where}: a literal operand must be a number, a numeric array or null, got {v!r:.80}")
     return v
 
 
