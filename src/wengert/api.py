@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -669,9 +668,6 @@ def _check_bwd_output(name: str, got: Any, args: tuple, arg_tds: list, in_avals:
 # --------------------------------------------------------------------------- overrides
 
 
-_override_lock = threading.Lock()
-
-
 @contextlib.contextmanager
 def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
     """Within this scope, calls of the named built-in primitives use the given VJPs.
@@ -682,6 +678,10 @@ def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
     tuple with one per argument (None for none).  The override is fixed when an op is
     recorded, as TensorFlow 1's ``gradient_override_map``: ops recorded inside the scope
     keep it even if the backward pass runs later.  Forward values are unchanged.
+
+    ``jit`` keys its cache on the rules in scope (the function objects, per primitive
+    name): a jitted function traced inside the scope is traced again outside it, and
+    re-entering a scope with the same rule functions reuses that trace.
     """
     if not isinstance(mapping, dict):
         raise TypeError("gradient_override expects a dict {primitive name: vjp function}")
@@ -699,18 +699,15 @@ def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
         if not callable(fn):
             raise TypeError(f"gradient_override: the rule for {name!r} must be callable")
         new[name] = _override_primitive(base, fn)
-    from .core import primitive as primitive_mod
+    from .core.primitive import enter_overrides, exit_overrides
 
-    old = state.overrides
-    state.overrides = {**old, **new}
-    with _override_lock:
-        primitive_mod.overrides_in_use += 1
+    key = dict(state.override_key)
+    key.update((name, id(fn)) for name, fn in mapping.items())
+    saved = enter_overrides({**state.overrides, **new}, tuple(sorted(key.items())))
     try:
         yield
     finally:
-        state.overrides = old
-        with _override_lock:
-            primitive_mod.overrides_in_use -= 1
+        exit_overrides(saved)
 
 
 def _override_primitive(base: Primitive, fn: Callable) -> Primitive:

@@ -58,11 +58,17 @@ _SAVE_NAMES = {
 
 
 class _State(threading.local):
-    """Per-thread state: the stack of active traces and the gradient overrides in scope."""
+    """Per-thread state: the stack of active traces and the gradient overrides in scope.
+
+    ``overrides`` maps a primitive name to the primitive standing in for it;
+    ``override_key`` is a hashable summary of that scope, ``(name, id(rule))`` pairs sorted
+    by name: ``jit`` keys its cache on it, since a trace records the rules in scope.
+    """
 
     def __init__(self) -> None:
         self.stack: list[Trace] = []
         self.overrides: dict[str, Any] = {}
+        self.override_key: tuple = ()
 
 
 state = _State()
@@ -70,6 +76,31 @@ _level_counter = itertools.count(1)
 # Number of gradient_override scopes open in any thread: lets the hot path skip the
 # per-thread lookup when none is (the common case).
 overrides_in_use = 0
+_overrides_lock = threading.Lock()
+
+
+def enter_overrides(overrides: dict[str, Any], key: tuple) -> tuple:
+    """Make ``overrides`` (with its ``key``) the gradient overrides in scope in this thread.
+
+    Returns what ``exit_overrides`` needs to restore the previous scope.  Used by
+    ``gradient_override`` and by ``jit``, which reinstates the scope a call was recorded in
+    when its derivative rules run later.
+    """
+    global overrides_in_use
+    old = (state.overrides, state.override_key)
+    state.overrides = overrides
+    state.override_key = key
+    with _overrides_lock:
+        overrides_in_use += 1
+    return old
+
+
+def exit_overrides(old: tuple) -> None:
+    """Restore the scope saved by ``enter_overrides``."""
+    global overrides_in_use
+    state.overrides, state.override_key = old
+    with _overrides_lock:
+        overrides_in_use -= 1
 
 
 def new_level() -> int:
