@@ -61,7 +61,11 @@ def _literal(v: Any, paren: bool = True) -> str:
             return "np.nan"
         text = ("np.inf" if v > 0 else "-np.inf") if math.isinf(v) else float.__repr__(v)
     elif t is complex:
-        return f"complex({_literal(v.real, False)}, {_literal(v.imag, False)})"
+        parts = (v.real, v.imag)
+        if not all(math.isfinite(x) and (x != 0 or math.copysign(1.0, x) > 0) for x in parts):
+            return f"complex({_literal(v.real, False)}, {_literal(v.imag, False)})"  # inf, nan, -0.0
+        re_, im_ = float.__repr__(v.real), float.__repr__(abs(v.imag))
+        return f"({re_}{'-' if v.imag < 0 else '+'}{im_}j)"  # a constant of the compiled code
     elif t is tuple:
         items = [_literal(x, False) for x in v]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -250,13 +254,13 @@ class _Emitter:
             return f"np.where({args[0]}, {args[1]}, {args[2]})"
         if not keys and n == 1 and name == "stop_gradient":
             return args[0]
-        if n == 1 and keys == {"axis", "keepdims"} and name in ("sum", "max", "min", "prod", "any", "all"):
-            kd = ", keepdims=True" if p["keepdims"] is True else ""
+        reduction = name in ("sum", "max", "min", "prod", "any", "all")
+        if n == 1 and keys == {"axis", "keepdims"} and reduction and isinstance(p["keepdims"], (bool, np.bool_)):
+            kd = ", keepdims=True" if p["keepdims"] else ""
             if self.fast and name == "sum" and e.outputs[0].dtype.kind in "fc" and e.inputs[0].shape:
                 # the ufunc method directly: np.sum's Python wrapper costs microseconds per call
                 return f"np.add.reduce({args[0]}, axis={self.param(p['axis'])}{kd})"
-            if p["keepdims"] is True or p["keepdims"] is False:
-                return f"np.{name}({args[0]}, axis={self.param(p['axis'])}{kd})"
+            return f"np.{name}({args[0]}, axis={self.param(p['axis'])}{kd})"
         if n == 1 and keys == {"shape"} and name in ("reshape", "broadcast_to"):
             return f"np.{name}({args[0]}, {self.param(p['shape'])})"
         if n == 1 and keys == {"axes"} and name == "transpose":
