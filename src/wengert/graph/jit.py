@@ -30,7 +30,7 @@ import numpy as np
 from ..core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph
-from .tracing import CallPrimitive, GraphTrace, example_value, trace_graph
+from .tracing import CallPrimitive, GraphTrace, example_value, freeing_evaluator, trace_graph
 
 log = logging.getLogger("wengert.jit")
 
@@ -58,7 +58,7 @@ class _Entry:
     """One compiled signature: the optimized graph, its compiled function, and the gradient
     overrides it was traced under (its derivative rules run under them too)."""
 
-    __slots__ = ("graph", "fn", "overrides", "call_prim", "_vjp", "_jvp")
+    __slots__ = ("graph", "fn", "overrides", "call_prim", "_vjp", "_jvp", "_run")
 
     def __init__(self, graph: Graph, overrides: tuple) -> None:
         self.graph = graph
@@ -67,6 +67,15 @@ class _Entry:
         self.call_prim: Primitive | None = None
         self._vjp: Any = None
         self._jvp: Any = None
+        self._run: Callable[..., list] | None = None
+
+    def run(self, *leaves: Any) -> list:
+        """The graph evaluated through ``bind`` (for enclosing traces), each intermediate
+        freed after its last use."""
+        r = self._run
+        if r is None:  # built on first use; building it twice is harmless
+            r = self._run = freeing_evaluator(self.graph)
+        return r(*leaves)
 
 
 def _check_cache_size(cache_size: Any) -> int | None:
@@ -183,7 +192,7 @@ class Jitted:
             return tree_unflatten(g.out_tree, out)
         top = max((t._trace for t in tracers), key=lambda t: t.level)
         if isinstance(top, GraphTrace):
-            out = g.evaluate(*leaves)  # inline into the enclosing graph
+            out = entry.run(*leaves)  # inline into the enclosing graph
             return tree_unflatten(g.out_tree, out)
         prim = _call_primitive(entry)
         out = prim.bind(*leaves)
@@ -253,7 +262,7 @@ def _make_vjp(entry: _Entry) -> Jitted:
     g = entry.graph
 
     def back(xs_: tuple, cts_: tuple) -> tuple:
-        _, f_vjp = _vjp_masked(lambda *a: tuple(g.evaluate(*a)), tuple(xs_))
+        _, f_vjp = _vjp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_))
         return f_vjp(tuple(cts_))
 
     return jit(back)
@@ -265,7 +274,7 @@ def _make_jvp(entry: _Entry) -> Jitted:
     g = entry.graph
 
     def fwd(xs_: tuple, ts_: tuple) -> Any:
-        return _jvp_masked(lambda *a: tuple(g.evaluate(*a)), tuple(xs_), tuple(ts_))[1]
+        return _jvp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_), tuple(ts_))[1]
 
     return jit(fwd)
 
@@ -288,6 +297,7 @@ def _make_call_primitive(entry: _Entry) -> Primitive:
     fn = entry.fn
     p = CallPrimitive(f"jit[{g.name}]", lambda *xs: tuple(fn(*xs)), multiple_results=True, register=False)
     p.graph = g
+    p.run = entry.run
 
     def vjp_all(cts: tuple, ans: Any, *xs: Any) -> tuple:
         back = _rule(entry, "_vjp")
@@ -305,7 +315,7 @@ def _make_call_primitive(entry: _Entry) -> Primitive:
         from ..api import vmap
 
         axes = tuple(0 if b else None for b in batched)
-        batched_fn = vmap(lambda *a: tuple(g.evaluate(*a)), in_axes=axes)
+        batched_fn = vmap(lambda *a: tuple(entry.run(*a)), in_axes=axes)
         return tuple(_recorded_scope(entry, batched_fn, *vals))
 
     p.defvjp_all(vjp_all, save="args")

@@ -109,9 +109,48 @@ def _hashable(v: Any) -> Any:
 
 class CallPrimitive(Primitive):
     """A call of a compiled graph (``jit``) seen by outer transformations; graph traces
-    inline it instead of recording it."""
+    inline it (``run``: ``graph`` evaluated through ``bind``) instead of recording it."""
 
-    __slots__ = ("graph",)
+    __slots__ = ("graph", "run")
+
+
+def freeing_evaluator(g: Graph) -> Callable[..., list]:
+    """A function like ``g.evaluate`` (each equation through ``bind``, so enclosing traces
+    see it) that drops every intermediate after its last use: tracing or differentiating
+    through it keeps no more values alive than running ``g``'s compiled code does."""
+    keep = {o.id for o in g.outputs if o.__class__ is Var} | {v.id for v in g.inputs}
+    last: dict[int, int] = {}
+    for k, e in enumerate(g.eqns):
+        for v in e.outputs:
+            last[v.id] = k  # unused results go right after they are made
+        for i in e.inputs:
+            if i.__class__ is Var:
+                last[i.id] = k
+    drops: list[list[int]] = [[] for _ in g.eqns]
+    for vid, k in last.items():
+        if vid not in keep:
+            drops[k].append(vid)
+    steps = [
+        (e.prim, [(True, i.id) if i.__class__ is Var else (False, i.value) for i in e.inputs], e.params,
+         [v.id for v in e.outputs], d)
+        for e, d in zip(g.eqns, drops)
+    ]
+    in_ids = [v.id for v in g.inputs]
+    outs = [(True, o.id) if o.__class__ is Var else (False, o.value) for o in g.outputs]
+
+    def run(*leaves: Any) -> list:
+        env: dict[int, Any] = dict(zip(in_ids, leaves))
+        for prim, ins, params, out_ids, d in steps:
+            out = prim.bind(*[env[x] if is_var else x for is_var, x in ins], **params)
+            if prim.multiple_results:
+                env.update(zip(out_ids, out))
+            else:
+                env[out_ids[0]] = out
+            for vid in d:
+                del env[vid]
+        return [env[x] if is_var else x for is_var, x in outs]
+
+    return run
 
 
 class GraphTrace(Trace):
@@ -150,7 +189,7 @@ class GraphTrace(Trace):
                 inputs.append(Literal(a))
                 vals.append(a)
         if prim.__class__ is CallPrimitive:  # a compiled function: inline its equations
-            return tuple(prim.graph.evaluate(*args))
+            return tuple(prim.run(*args))
         try:
             key = (prim, tuple(i.id if i.__class__ is Var else i.key() for i in inputs), _params_key(params) if params else ())
             hit = self.cse.get(key)

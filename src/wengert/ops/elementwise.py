@@ -89,9 +89,56 @@ def _ufunc(name: str, impl: Callable, **kw: Any) -> Primitive:
     return Primitive(name, impl, **kw)
 
 
+# NumPy's own array and scalar types: Python's operators on them are NumPy's ufuncs.
+_NUMPY_TYPES = frozenset(
+    {np.ndarray}
+    | {t for t in np.sctypeDict.values() if isinstance(t, type) and issubclass(t, np.generic)}
+)
+
+
+_PY_SCALARS = frozenset({bool, int, float, complex})
+
+
+def _numpy_binop(pyop: Callable, ufunc: np.ufunc, exact_ints: bool = False) -> Callable:
+    """The impl of an arithmetic ufunc: Python's operator when an operand is a NumPy array
+    or scalar (then it is NumPy's ufunc, and the fastest way to call it on NumPy scalars),
+    and the ufunc itself otherwise.  Python numbers (and lists) thus follow NumPy's rules
+    too: ``1.0 / 0.0`` is inf with NumPy's RuntimeWarning, not a ZeroDivisionError, and
+    ``(-8.0) ** (1/3)`` is nan, not a complex number.  With ``exact_ints``, two Python ints
+    keep Python's exact integer result (``2 ** 100``; constant folding relies on it)."""
+    numpy_types = _NUMPY_TYPES
+
+    def impl(x: Any, y: Any) -> Any:
+        cx = x.__class__
+        cy = y.__class__
+        if cx in numpy_types or cy in numpy_types or (exact_ints and cx is int and cy is int):
+            return pyop(x, y)
+        if cx in _PY_SCALARS and cy in _PY_SCALARS:
+            return ufunc(x, y).item()  # stays a weak Python scalar (no float64 promotion)
+        return ufunc(x, y)
+
+    impl.__name__ = impl.__qualname__ = ufunc.__name__
+    impl.__doc__ = f"numpy.{ufunc.__name__}, with Python's operator as the fast path."
+    return impl
+
+
+def _numpy_unop(pyop: Callable, ufunc: np.ufunc) -> Callable:
+    """Like ``_numpy_binop`` for a unary ufunc."""
+    numpy_types = _NUMPY_TYPES
+
+    def impl(x: Any) -> Any:
+        if x.__class__ in numpy_types:
+            return pyop(x)
+        return ufunc(x).item() if x.__class__ in _PY_SCALARS else ufunc(x)
+
+    impl.__name__ = impl.__qualname__ = ufunc.__name__
+    impl.__doc__ = f"numpy.{ufunc.__name__}, with Python's operator as the fast path."
+    return impl
+
+
 # --------------------------------------------------------------------------- arithmetic
 
-add_p = _ufunc("add", operator.add)
+add_p = _ufunc("add", _numpy_binop(operator.add, np.add, exact_ints=True))
 add_p.defvjp(
     lambda ct, ans, x, y: unbroadcast(ct, x),
     lambda ct, ans, x, y: unbroadcast(ct, y),
@@ -100,7 +147,7 @@ add_p.defvjp(
 add_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
 add_p.linear = True
 
-subtract_p = _ufunc("subtract", operator.sub)
+subtract_p = _ufunc("subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True))
 subtract_p.defvjp(
     lambda ct, ans, x, y: unbroadcast(ct, x),
     lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
@@ -109,7 +156,7 @@ subtract_p.defvjp(
 subtract_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0)
 subtract_p.linear = True
 
-negative_p = _ufunc("negative", operator.neg)
+negative_p = _ufunc("negative", _numpy_unop(operator.neg, np.negative))
 negative_p.defvjp(lambda ct, ans: negative_p.bind(ct), save="none")
 negative_p.partials = (lambda ans, x: -1.0,)
 negative_p.linear = True
@@ -133,10 +180,10 @@ add_p.defjvp(_add_jvp)
 subtract_p.defjvp(_sub_jvp)
 negative_p.defjvp(lambda ts, ans, x: negative_p.bind(ts[0]))
 
-multiply_p = _ufunc("multiply", operator.mul)
+multiply_p = _ufunc("multiply", _numpy_binop(operator.mul, np.multiply, exact_ints=True))
 defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
 
-true_divide_p = _ufunc("true_divide", operator.truediv)
+true_divide_p = _ufunc("true_divide", _numpy_binop(operator.truediv, np.true_divide))
 defpartials(
     true_divide_p,
     lambda ans, x, y: true_divide_p.bind(1.0, y),  # not reciprocal: exact for integer y
@@ -170,7 +217,7 @@ def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
     return multiply_p.bind(ans, log_p.bind(safe_x))
 
 
-power_p = _ufunc("power", operator.pow)
+power_p = _ufunc("power", _numpy_binop(operator.pow, np.power, exact_ints=True))
 defpartials(power_p, _pow_dx, _pow_dy, save="both")
 
 reciprocal_p = _ufunc("reciprocal", np.reciprocal)
@@ -330,9 +377,9 @@ ceil_p = _ufunc("ceil", np.ceil, nondiff=True)
 rint_p = _ufunc("rint", np.rint, nondiff=True)
 trunc_p = _ufunc("trunc", np.trunc, nondiff=True)
 round_p = _ufunc("round", lambda x, decimals=0: np.round(x, decimals), nondiff=True)
-floor_divide_p = _ufunc("floor_divide", operator.floordiv, nondiff=True)
+floor_divide_p = _ufunc("floor_divide", _numpy_binop(operator.floordiv, np.floor_divide), nondiff=True)
 
-remainder_p = _ufunc("remainder", operator.mod)
+remainder_p = _ufunc("remainder", _numpy_binop(operator.mod, np.remainder))
 defpartials(
     remainder_p,
     lambda ans, x, y: ones_like(x),
