@@ -259,8 +259,6 @@ def _rule(entry: _Entry, which: str) -> Any:
 def _make_vjp(entry: _Entry) -> Jitted:
     from .control import _vjp_masked
 
-    g = entry.graph
-
     def back(xs_: tuple, cts_: tuple) -> tuple:
         _, f_vjp = _vjp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_))
         return f_vjp(tuple(cts_))
@@ -270,8 +268,6 @@ def _make_vjp(entry: _Entry) -> Jitted:
 
 def _make_jvp(entry: _Entry) -> Jitted:
     from .control import _jvp_masked
-
-    g = entry.graph
 
     def fwd(xs_: tuple, ts_: tuple) -> Any:
         return _jvp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_), tuple(ts_))[1]
