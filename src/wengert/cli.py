@@ -129,6 +129,8 @@ def _parse_at(text: str | None) -> dict[str, float]:
         name, val = (s.strip() for s in part.split("=", 1))
         if not name.isidentifier():
             raise UsageError(f"--at: {name!r} is not a variable name")
+        if name in out:
+            raise UsageError(f"--at: {name} is given twice ({name}={out[name]:g} and {part}); give each variable once")
         try:
             out[name] = float(val)
         except ValueError:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..api import _check_out_leaves
 from ..core.primitive import Primitive, Trace, Tracer
 from ..errors import WengertError
 from ..tree import tree_flatten, tree_unflatten
@@ -319,6 +320,7 @@ def trace_graph(
         boxed = [gt.new_input(_as_value(x), n) for x, n in zip(leaves, names)]
         out = fun(*tree_unflatten(in_tree, boxed))
     out_leaves, out_tree = tree_flatten(out)
+    _check_out_leaves(out_leaves, fun, "jit")
     outputs: list = []
     values = []
     for o in out_leaves:

@@ -26,6 +26,7 @@ from .finite_diff import (
     STEPS_DOWN,
     STEPS_UP,
     candidate_taus,
+    check_derivative_order,
     check_method_order,
     coordinate_scale,
     default_step,
@@ -297,6 +298,7 @@ def derivative(
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
         raise ValueError(f"{what}: n must be a positive integer, got {n!r}")
     n = int(n)
+    check_derivative_order(n, int(order), method, what)
     if vectorized and step is None and batch_size is None and callable(f):  # one call of f
         if method != "complex":
             fast = _scalar_fast(f, x, n, method, order, richardson)

@@ -135,6 +135,33 @@ def check_method_order(method: str, order: int, where: str) -> None:
         )
 
 
+#: The highest derivative order accepted.  float64 carries about 16 significant digits and
+#: an n-th difference quotient cancels roughly one digit per stencil point and divides by
+#: h**n: past n = 20 no step leaves a single correct digit (the 15th derivative of exp at
+#: 0.3 by 2nd-order central differences is already off by its own size).
+MAX_DERIVATIVE_ORDER = 20
+#: The largest stencil (derivative order plus accuracy order) accepted: beyond it the higher
+#: accuracy order is lost to rounding, and the exact set-up would take over 100 ms.
+MAX_STENCIL_SIZE = 24
+
+
+def check_derivative_order(n: int, order: int, method: str, where: str) -> None:
+    """Refuse derivative and accuracy orders that float64 cannot resolve (see
+    ``MAX_DERIVATIVE_ORDER``), instead of spending seconds on a meaningless stencil."""
+    if n > MAX_DERIVATIVE_ORDER:
+        raise ValueError(
+            f"{where}: n={n} is beyond what float64 finite differences can resolve (at most "
+            f"n={MAX_DERIVATIVE_ORDER}); for high-order derivatives use automatic differentiation "
+            "(wengert.jacfwd nested, or wengert.symbolic.diff)"
+        )
+    if method != "complex" and n + order > MAX_STENCIL_SIZE:
+        raise ValueError(
+            f"{where}: n={n} with accuracy order={order} needs a stencil of about {n + order} points; "
+            f"float64 rounding makes accuracy beyond n + order = {MAX_STENCIL_SIZE} unreachable. "
+            f"Use order <= {MAX_STENCIL_SIZE - n} (Richardson extrapolation raises the order further)"
+        )
+
+
 @lru_cache(maxsize=256)
 def stencil(n: int, order: int = 2, method: str = "central") -> Stencil:
     """The stencil of the ``n``-th derivative with accuracy ``order`` (see module doc)."""
@@ -143,6 +170,7 @@ def stencil(n: int, order: int = 2, method: str = "central") -> Stencil:
     if method == "complex":
         raise ValueError("stencil: the complex step has no real stencil")
     check_method_order(method, order, "stencil")
+    check_derivative_order(int(n), int(order), method, "stencil")
     return Stencil(int(n), int(order), method)
 
 

@@ -51,6 +51,33 @@ def fast_leaves(tree: Any) -> list:
     return out
 
 
+def structure_difference(a: Any, b: Any, path: str = "") -> str:
+    """Where two pytrees first differ, in words (missing or extra dict keys, lengths, types),
+    for error messages; ``a`` is the one being checked against ``b``."""
+    stack = [(a, b, path)]
+    while stack:
+        x, y, where = stack.pop()
+        at = f" at {where}" if where else ""
+        if isinstance(x, dict) and isinstance(y, dict):
+            missing = sorted(map(repr, set(y) - set(x)))
+            extra = sorted(map(repr, set(x) - set(y)))
+            if missing or extra:
+                parts = []
+                if missing:
+                    parts.append(f"missing key(s) {', '.join(missing)}")
+                if extra:
+                    parts.append(f"unexpected key(s) {', '.join(extra)}")
+                return " and ".join(parts) + at
+            stack.extend((x[k], y[k], f"{where}[{k!r}]") for k in y)
+        elif isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)) and type(x) is type(y):
+            if len(x) != len(y):
+                return f"a {type(x).__name__} of length {len(x)} where {len(y)} was expected{at}"
+            stack.extend((u, v, f"{where}[{i}]") for i, (u, v) in enumerate(zip(x, y)))
+        elif type(x) is not type(y) and (isinstance(x, (dict, list, tuple)) or isinstance(y, (dict, list, tuple))):
+            return f"a {type(x).__name__} where a {type(y).__name__} was expected{at}"
+    return "the containers differ"
+
+
 def as_leaf(x: Any) -> Any:
     """``x`` as an array (Python numbers become 0-d arrays; arrays and tracers pass)."""
     if isinstance(x, (np.ndarray, Tracer)):

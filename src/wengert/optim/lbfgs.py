@@ -152,6 +152,7 @@ class LBFGS(Optimizer):
         self, grads: Any, state: LBFGSState, params: Any, fun: Callable, value: Any = None
     ) -> tuple[Any, LBFGSState]:
         count, k, evals = int(state.count), int(state.k), int(state.evals)
+        self._check_structure(grads, params)
         x, unravel = ravel_pytree(params)
         dtypes = leaf_dtypes(params)
         g, _ = ravel_pytree(grads)

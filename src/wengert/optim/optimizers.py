@@ -31,12 +31,13 @@ The update formulas follow PyTorch's ``torch.optim`` conventions (documented on 
 from __future__ import annotations
 
 import abc
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..tree import tree_flatten, tree_unflatten
-from ._tree_util import as_leaf, fast_leaves, global_norm, tree_zeros_like
+from ._tree_util import as_leaf, fast_leaves, global_norm, structure_difference, tree_zeros_like
 from .schedules import LearningRate, as_schedule
 
 __all__ = [
@@ -114,8 +115,8 @@ class Optimizer(abc.ABC):
         name = type(self).__name__
         self.lr = lr
         self._schedule = as_schedule(lr)
-        if not callable(lr) and not float(lr) > 0:
-            raise ValueError(f"{name}: lr must be > 0, got {lr}")
+        if not callable(lr) and not (float(lr) > 0 and math.isfinite(float(lr))):
+            raise ValueError(f"{name}: lr must be a finite number > 0, got {lr}")
         self.clip_value = None if clip_value is None else float(clip_value)
         self.clip_norm = None if clip_norm is None else float(clip_norm)
         for n, v in (("clip_value", self.clip_value), ("clip_norm", self.clip_norm)):
@@ -134,8 +135,15 @@ class Optimizer(abc.ABC):
         return self._update(grads, state, params)
 
     def learning_rate(self, count: int) -> float:
-        """The learning rate of update number ``count`` (0-based)."""
-        return float(self._schedule(int(count)))
+        """The learning rate of update number ``count`` (0-based); a schedule that gives a
+        negative or non-finite rate is an error, not a silently diverging run."""
+        lr = float(self._schedule(int(count)))
+        if not (lr >= 0.0 and math.isfinite(lr)):
+            raise ValueError(
+                f"{type(self).__name__}: the learning-rate schedule gave {lr} at step {int(count)}; "
+                "a rate must be finite and >= 0 (check the schedule's parameters)"
+            )
+        return lr
 
     def clip(self, grads: Any) -> Any:
         """The gradient clipping this optimizer applies before its update."""
@@ -164,7 +172,9 @@ class Optimizer(abc.ABC):
         costs as much as the arithmetic."""
         p_leaves, td = tree_flatten(params)
         p_leaves = [as_leaf(p) for p in p_leaves]
-        g_leaves = fast_leaves(grads)
+        g_leaves, g_td = tree_flatten(grads)
+        if g_td != td:
+            self._structure_error(grads, params, g_td, td)
         self._match(g_leaves, p_leaves, "grads", td)
         out = []
         for s in slots:
@@ -172,6 +182,19 @@ class Optimizer(abc.ABC):
             self._match(s_leaves, p_leaves, "the state", td)
             out.append(s_leaves)
         return td, g_leaves, p_leaves, out
+
+    def _check_structure(self, grads: Any, params: Any) -> None:
+        """Gradients pair with parameters by structure (dict keys, lengths), not position."""
+        g_td = tree_flatten(grads)[1]
+        td = tree_flatten(params)[1]
+        if g_td != td:
+            self._structure_error(grads, params, g_td, td)
+
+    def _structure_error(self, grads: Any, params: Any, g_td: Any, td: Any) -> None:
+        raise ValueError(
+            f"{type(self).__name__}.update: grads and params have different structures: "
+            f"{structure_difference(grads, params)} (grads {g_td!r}, params {td!r})"
+        )
 
     def _match(self, leaves: list, p_leaves: list, what: str, td: Any) -> None:
         name = type(self).__name__
