@@ -120,3 +120,39 @@ def test_cli_variable_given_twice_is_a_usage_error():
     )
     assert r.returncode == 2
     assert "x is given twice" in r.stderr
+
+
+# ---------------------------------------------------------------- huge literals (item 9)
+
+
+@pytest.mark.parametrize("text", ["0x" + "f" * 5000, "0o" + "7" * 1200, "0b" + "1" * 4000, "9" * 1001, "1." + "0" * 1000])
+def test_huge_literals_are_parse_errors(text):
+    from wengert.symbolic import ParseError, parse
+
+    with pytest.raises(ParseError, match="too long|too large"):
+        parse(text)
+
+
+@pytest.mark.parametrize("text", ["0x" + "f" * 830 + "*x", "9" * 1000 + "+x", "0b" + "1" * 998 + "-x"])
+def test_every_accepted_literal_prints_everywhere(text):
+    from wengert.symbolic import latex, parse, source, to_str, wengert_list
+
+    e = parse(text)
+    for printer in (str, to_str, latex, source, wengert_list):
+        assert printer(e)
+
+
+@pytest.mark.parametrize(("expr", "at", "prim"), [("log(x)", "x=-1", "log"), ("x*y + log(x)", "x=0,y=1", "log"), ("sqrt(x - 2)", "x=1", "sqrt")])
+def test_cli_domain_error_without_numpy_warnings(expr, at, prim):
+    r = subprocess.run(
+        [sys.executable, "-m", "wengert.cli", "diff", expr, "--at", at], capture_output=True, text=True
+    )
+    assert r.returncode == 1
+    assert f"domain error: {prim} is undefined at this point" in r.stderr
+    assert "RuntimeWarning" not in r.stderr and ".py:" not in r.stderr
+
+
+def test_cli_infinite_derivative_prints_without_warnings():
+    r = subprocess.run([sys.executable, "-m", "wengert.cli", "diff", "sqrt(x)", "--at", "x=0"], capture_output=True, text=True)
+    assert r.returncode == 0
+    assert "RuntimeWarning" not in r.stderr

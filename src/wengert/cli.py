@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -165,6 +166,30 @@ def _baydin_names(g: Any) -> dict[int, str]:
     return names
 
 
+class DomainError(Exception):
+    """The function is undefined (not finite) at the requested point."""
+
+
+def _check_domain(g: Any, values: dict, vn: Any, names: list, x: list) -> None:
+    """Raise ``DomainError`` naming the first step whose value is not finite although its
+    inputs are (``log`` at a negative number, ``1/0``): the derivatives there mean nothing."""
+
+    def finite(v: Any) -> bool:
+        return bool(np.all(np.isfinite(v)))
+
+    point = ", ".join(f"{n}={v:g}" for n, v in zip(names, x))
+    for e in g.eqns:
+        outs = [values.get(v.id) for v in e.outputs]
+        if all(o is None or finite(o) for o in outs):
+            continue
+        ins = [values.get(i.id) if hasattr(i, "id") else getattr(i, "value", None) for i in e.inputs]
+        if all(v is None or finite(v) for v in ins):
+            raise DomainError(
+                f"{e.prim.name} is undefined at this point ({point}): it gives {outs[0]} there; "
+                "choose a point inside the function's domain"
+            )
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from . import numeric
     from .api import grad, jvp
@@ -205,6 +230,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .graph.evaluation import _run
 
     _run(g, values)(*x)
+    _check_domain(g, values, vn, names, x)
     rec: dict[int, Any] = {}
     seed = [np.float64(1.0 if i == k else 0.0) for i in range(len(x))]
     jvp(_run(g, rec), tuple(x), tuple(seed))
@@ -597,7 +623,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return handlers[args.command](args)
+        # NumPy's warnings would point into wengert's files; non-finite results are reported
+        # by the commands themselves (a domain error, or nan/inf in the tables).
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return handlers[args.command](args)
+    except DomainError as e:
+        if debug:
+            raise
+        print(f"wengert {args.command}: domain error: {e}", file=sys.stderr)
+        return 1
     except UsageError as e:
         if debug:
             raise

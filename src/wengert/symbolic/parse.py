@@ -178,13 +178,24 @@ def _tokenize(text: str) -> list[_Tok]:
     return toks
 
 
+#: Longest number literal accepted; every accepted integer prints in decimal (Python's
+#: int-to-str limit is 4300 digits) in every printer.
+_MAX_LITERAL_CHARS = 1000
+_MAX_INT_BITS = 3321  # 2**3321 < 10**1000
+
+
 def _number(tok: _Tok, text: str) -> Any:
     s = tok.text.replace("_", "")
     try:
+        if len(s) > _MAX_LITERAL_CHARS:
+            raise ParseError(f"number literal too long (over {_MAX_LITERAL_CHARS} characters)", text, tok.col)
         if s[:2].lower() in ("0x", "0o", "0b"):
-            return int(s, 0)
-        if len(s) > 1000:
-            raise ParseError("number literal too long", text, tok.col)
+            v = int(s, 0)
+            if v.bit_length() > _MAX_INT_BITS:  # would not print in decimal (and means nothing)
+                raise ParseError(
+                    f"integer literal too large (over {_MAX_LITERAL_CHARS} decimal digits)", text, tok.col
+                )
+            return v
         if any(ch in s for ch in ".eE"):
             mant, _, exp = s.lower().partition("e")
             if abs(int(exp or 0)) > 330 or len(mant) > 400:
@@ -193,6 +204,8 @@ def _number(tok: _Tok, text: str) -> Any:
         if len(s) > 1 and s[0] == "0" and s.strip("0"):
             raise ParseError(f"leading zeros in the number {tok.text!r} are not allowed (as in Python)", text, tok.col)
         return int(s)
+    except ParseError:
+        raise
     except (ValueError, ZeroDivisionError):
         raise ParseError(f"malformed number {tok.text!r}", text, tok.col) from None
 
