@@ -335,20 +335,34 @@ def test_integer_input_gives_float_norm():
 # --------------------------------------------------------------------------- degenerate points
 
 
-def test_symmetric_inputs_get_symmetric_gradients():
+def test_symmetric_inputs_get_gradients_on_the_triangle_read():
+    """cholesky and eigh read one triangle (as NumPy): their gradients live on it, and on
+    symmetric directions they agree with the symmetric gradient (tests/test_linalg_triangles.py
+    checks non-symmetric inputs against finite differences)."""
     rng = np.random.default_rng(9)
     a, c = _spd(rng, (3, 3)), rng.standard_normal((3, 3))
+    lower, upper = np.tril(np.ones((3, 3))), np.triu(np.ones((3, 3)))
+    for f, read in (
+        (lambda a: wnp.sum(c * WLA.cholesky(a)), lower),
+        (lambda a: wnp.sum(c * WLA.eigh(a)[1]), lower),
+        (lambda a: wnp.sum(WLA.eigvalsh(a, UPLO="U") ** 3), upper),
+    ):
+        g = w.grad(f)(a)
+        np.testing.assert_allclose(g * (1 - read), 0.0, atol=1e-12)
+        d = rng.standard_normal((3, 3))
+        d = d + d.T
+        num = (float(f(a + 1e-6 * d)) - float(f(a - 1e-6 * d))) / 2e-6
+        assert np.sum(g * d) == pytest.approx(num, rel=1e-6, abs=1e-8)
     for f in (
-        lambda a: wnp.sum(c * WLA.cholesky(a)),
-        lambda a: wnp.sum(c * WLA.eigh(a)[1]) + wnp.sum(WLA.eigvalsh(a, UPLO="U") ** 3),
         lambda a: wnp.sum(c * WLA.svd(a, hermitian=True)[0]),
         lambda a: wnp.sum(c * WLA.pinv(a, hermitian=True)),
     ):
         g = w.grad(f)(a)
         np.testing.assert_allclose(g, g.T, atol=1e-12)
-    # grad of the log-determinant through cholesky is inv(A), not a triangle
+    # grad of the log-determinant through cholesky: inv(A) carried onto the lower triangle
     g = w.grad(lambda a: 2.0 * wnp.sum(wnp.log(wnp.diagonal(WLA.cholesky(a)))))(a)
-    np.testing.assert_allclose(g, np.linalg.inv(a), rtol=1e-10)
+    inv = np.linalg.inv(a)
+    np.testing.assert_allclose(g, 2 * np.tril(inv, -1) + np.diag(np.diag(inv)), rtol=1e-10)
 
 
 def test_eigenvalue_derivatives_are_exact_at_repeated_eigenvalues():

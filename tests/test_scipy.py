@@ -662,11 +662,14 @@ def test_cholesky_cho_factor_cho_solve(lower):
     f = lambda a, b: wl.cho_solve(wl.cho_factor((a + a.T) / 2, lower=lower), b)  # noqa: E731
     w.check_grads(f, (SPD, RHS), order=2)
     _jac_both(f, (SPD, RHS))
-    # the solve's gradient in the symmetric matrix is -x^T (A^{-1} ct) symmetrized
+    # the solve's gradient in the symmetric matrix is -x^T (A^{-1} ct) symmetrized, carried
+    # onto the triangle that cho_factor reads
     g = w.grad(lambda a: wnp.sum(wl.cho_solve(wl.cho_factor(a, lower=lower), RHS[:, 0])))(SPD)
     x = np.linalg.solve(SPD, RHS[:, 0])
     y = np.linalg.solve(SPD, np.ones(N))
-    np.testing.assert_allclose(g, -(np.outer(y, x) + np.outer(x, y)) / 2, rtol=1e-10)
+    sym = -(np.outer(y, x) + np.outer(x, y)) / 2
+    tri = np.tril(sym, -1) if lower else np.triu(sym, 1)
+    np.testing.assert_allclose(g, 2 * tri + np.diag(np.diag(sym)), rtol=1e-10)
     with pytest.raises(np.linalg.LinAlgError):
         wl.cholesky(-SPD)
     with pytest.raises(TypeError, match="pair"):

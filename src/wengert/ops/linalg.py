@@ -139,6 +139,27 @@ def _tril(x: Any, k: int = 0) -> Any:
     return multiply_p.bind(x, np.tril(np.ones((m, n), dtype=dtype_of(x)), k))
 
 
+def _triu(x: Any, k: int = 0) -> Any:
+    m, n = shape_of(x)[-2:]
+    return multiply_p.bind(x, np.triu(np.ones((m, n), dtype=dtype_of(x)), k))
+
+
+def _reflect(t: Any, lower: bool) -> Any:
+    """The symmetric matrix that LAPACK sees when it reads one triangle of ``t`` (the lower
+    one, or the upper one): the tangent of such an input."""
+    if lower:
+        return add_p.bind(_tril(t), _T(_tril(t, -1)))
+    return add_p.bind(_triu(t), _T(_triu(t, 1)))
+
+
+def _fold(m: Any, lower: bool) -> Any:
+    """The transpose of ``_reflect``: a gradient with respect to the symmetric matrix read,
+    carried onto the triangle actually read (the other triangle gets zero, as it is unused)."""
+    if lower:
+        return add_p.bind(_tril(m), _tril(_T(m), -1))
+    return add_p.bind(_triu(m), _triu(_T(m), 1))
+
+
 def _col(v: Any) -> Any:
     """Scale columns: (..., k) -> (..., 1, k) for broadcasting against (..., m, k)."""
     return expand_dims(v, -2)
@@ -375,7 +396,7 @@ def _phi(x: Any) -> Any:
 
 def _cholesky_jvp(ts: tuple, ans: Any, a: Any, upper: bool) -> Any:
     low = _chol_lower(ans, upper)
-    da = _sym(ts[0])
+    da = _reflect(ts[0], not upper)  # NumPy reads the lower (upper=True: the upper) triangle
     x = solve_p.bind(low, _T(solve_p.bind(low, da)))  # L^{-1} dA L^{-T}
     dl = _mm(low, _phi(x))
     return _T(dl) if upper else dl
@@ -387,7 +408,7 @@ def _cholesky_vjp(ct: Any, ans: Any, upper: bool) -> Any:
     p = _phi(_mm(_T(low), lbar))
     y = solve_p.bind(_T(low), p)  # L^{-T} P
     z = _T(solve_p.bind(_T(low), _T(y)))  # L^{-T} P L^{-1}
-    return _sym(z)
+    return _fold(_sym(z), not upper)
 
 
 cholesky_p = Primitive("linalg_cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper))
@@ -396,8 +417,9 @@ cholesky_p.defjvp(_cholesky_jvp)
 
 
 def cholesky(a: Any, /, *, upper: bool = False) -> Any:
-    """``np.linalg.cholesky``.  The value reads one triangle (as NumPy); the derivative is
-    that of a symmetric input (gradients are symmetric)."""
+    """``np.linalg.cholesky``.  Like NumPy it reads one triangle (the lower one, or the upper
+    one with ``upper=True``); the derivative is with respect to the entries read, so the
+    gradient is zero on the other triangle."""
     _check_matrix("cholesky", a)
     _real_only("cholesky", a)
     return cholesky_p.bind(a, upper=bool(upper))
@@ -494,7 +516,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 
 def _eigh_jvp(ts: tuple, ans: tuple, a: Any, UPLO: str) -> tuple:  # noqa: N803 (NumPy's name)
     w, v = ans
-    p = _mm(_T(v), _mm(_sym(ts[0]), v))
+    p = _mm(_T(v), _mm(_reflect(ts[0], UPLO == "L"), v))  # the triangle NumPy reads
     dw = _diagpart(p)
     dv = _mm(v, multiply_p.bind(_inverse_gaps(w), p))
     return dw, dv
@@ -506,7 +528,7 @@ def _eigh_vjp(ct: tuple, ans: tuple, UPLO: str) -> tuple:  # noqa: N803 (NumPy's
     inner = None if wbar is None else _diag(wbar)
     if vbar is not None:
         inner = _add(inner, multiply_p.bind(_inverse_gaps(w), _mm(_T(v), vbar)))
-    return (_sym(_mm(v, _mm(inner, _T(v)))),)
+    return (_fold(_sym(_mm(v, _mm(inner, _T(v)))), UPLO == "L"),)
 
 
 eigh_p = Primitive(
@@ -525,7 +547,9 @@ def _check_uplo(UPLO: str) -> str:  # noqa: N803 (NumPy's name)
 def eigh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
     """``np.linalg.eigh`` -> ``EighResult(eigenvalues, eigenvectors)`` (ascending).
 
-    Gradients are symmetric.  Eigenvalue derivatives are always finite; in the eigenvector
+    Like NumPy it reads only the ``UPLO`` triangle; the derivative is with respect to the
+    entries read (zero gradient on the other triangle, as HIPS autograd).  Eigenvalue
+    derivatives are always finite; in the eigenvector
     derivative, pairs of eigenvalues equal to rounding contribute zero (see docs/linalg.md).
     """
     _check_matrix("eigh", a)
