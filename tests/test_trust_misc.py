@@ -53,7 +53,7 @@ def test_matching_structures_still_update():
 @pytest.mark.parametrize("opt", OPTIMIZERS, ids=lambda o: o.__name__)
 @pytest.mark.parametrize("lr", [np.inf, -np.inf, np.nan, -0.1, 0.0])
 def test_bad_learning_rates_name_the_optimizer(opt, lr):
-    with pytest.raises(ValueError, match=rf"{opt.__name__}: lr must be a finite number > 0"):
+    with pytest.raises(ValueError, match=rf"{opt.__name__}: lr must be > 0 and finite"):
         opt(lr=lr)
 
 

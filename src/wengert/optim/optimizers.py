@@ -116,7 +116,7 @@ class Optimizer(abc.ABC):
         self.lr = lr
         self._schedule = as_schedule(lr)
         if not callable(lr) and not (float(lr) > 0 and math.isfinite(float(lr))):
-            raise ValueError(f"{name}: lr must be a finite number > 0, got {lr}")
+            raise ValueError(f"{name}: lr must be > 0 and finite, got {lr}")
         self.clip_value = None if clip_value is None else float(clip_value)
         self.clip_norm = None if clip_norm is None else float(clip_norm)
         for n, v in (("clip_value", self.clip_value), ("clip_norm", self.clip_norm)):
