@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import wengert.graph.jit as jit_module
 import wengert.numpy as wnp
 from wengert import grad, gradient_override, jvp, vjp
 from wengert.graph import jit, trace
-from wengert.graph.jit import DEFAULT_CACHE_SIZE
 
 LOGGER = "wengert.jit"
 C = np.array([1.0, -2.0, 0.5])
@@ -245,6 +245,7 @@ def test_threads_mixing_jit_grad_jvp_and_override_scopes(fast_switching: Any) ->
 
 
 def test_default_cache_size_is_documented_and_bounds_the_cache(caplog: pytest.LogCaptureFixture) -> None:
+    DEFAULT_CACHE_SIZE = jit_module.DEFAULT_CACHE_SIZE
     assert DEFAULT_CACHE_SIZE == 64
     assert "cache_size" in (jit.__doc__ or "")
     jf = jit(lambda x: x * 2.0)
@@ -287,9 +288,9 @@ def test_cache_size_in_decorator_form_and_unbounded() -> None:
     g(np.ones(2))
     assert g.cache_size == 1 and len(g.cache) == 1
     h = jit(lambda x: x + 1.0, cache_size=None)
-    for n in range(1, DEFAULT_CACHE_SIZE + 3):
+    for n in range(1, jit_module.DEFAULT_CACHE_SIZE + 3):
         h(np.ones(n))
-    assert len(h.cache) == DEFAULT_CACHE_SIZE + 2
+    assert len(h.cache) == jit_module.DEFAULT_CACHE_SIZE + 2
 
 
 @pytest.mark.parametrize("bad", [0, -3, 1.5, True, "8"])

@@ -132,8 +132,13 @@ def freeing_evaluator(g: Graph) -> Callable[..., list]:
         if vid not in keep:
             drops[k].append(vid)
     steps = [
-        (e.prim, [(True, i.id) if i.__class__ is Var else (False, i.value) for i in e.inputs], e.params,
-         [v.id for v in e.outputs], d)
+        (
+            e.prim,
+            [(True, i.id) if i.__class__ is Var else (False, i.value) for i in e.inputs],
+            e.params,
+            [v.id for v in e.outputs],
+            d,
+        )
         for e, d in zip(g.eqns, drops)
     ]
     in_ids = [v.id for v in g.inputs]
