@@ -408,8 +408,10 @@ def _min_vjp(first: bool) -> Callable:
 
 def _select_jvp(cmp: Callable) -> Callable:
     def jvp(ts: tuple, ans: Any, x: Any, y: Any) -> Any:
-        tx = ts[0] if ts[0] is not None else zeros_like(x)
-        ty = ts[1] if ts[1] is not None else zeros_like(y)
+        # a missing tangent is zero in the output's dtype (a Python-float bound like
+        # clip(x, 0.0, 1.0) must not turn a float32 tangent into float64)
+        tx = ts[0] if ts[0] is not None else zeros_like(ans)
+        ty = ts[1] if ts[1] is not None else zeros_like(ans)
         half = multiply_p.bind(add_p.bind(tx, ty), 0.5)
         out = where(cmp(x, y), tx, where(equal(x, y), half, ty))
         return broadcast_to_p.bind(out, shape=shape_of(ans)) if shape_of(out) != shape_of(ans) else out

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.primitive import Primitive, Tracer
 from ..errors import WengertError
-from ._util import one_axis, shape_of
+from ._util import dtype_of, one_axis, shape_of
 
 
 def _is_basic(idx: Any) -> bool:
@@ -202,12 +202,22 @@ class _IndexUpdateRef:
     def get(self) -> Any:
         return getitem_p.bind(self.x, idx=self.idx)
 
+    def _cast(self, v: Any) -> Any:
+        """``v`` in ``x``'s dtype, as JAX's ``.at[]`` does: an update never changes the
+        array's dtype (``x32.at[0].add(1.0)`` stays float32, and so do its tangents)."""
+        dx = dtype_of(self.x)
+        if dtype_of(v) == dx:
+            return v
+        from .elementwise import astype
+
+        return astype(v, dx)
+
     def set(self, v: Any) -> Any:
         """``x`` with ``x[idx]`` replaced by ``v`` (for repeated indices the last one wins)."""
         from .shape import broadcast_to
 
         target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
-        return scatter_set_p.bind(self.x, broadcast_to(v, target), idx=self.idx)
+        return scatter_set_p.bind(self.x, broadcast_to(self._cast(v), target), idx=self.idx)
 
     def add(self, v: Any) -> Any:
         """``x`` with ``v`` added at ``idx`` (repeated indices accumulate)."""
@@ -215,7 +225,8 @@ class _IndexUpdateRef:
         from .shape import broadcast_to
 
         target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
-        return add_p.bind(self.x, scatter_add_p.bind(broadcast_to(v, target), idx=self.idx, shape=shape_of(self.x)))
+        update = scatter_add_p.bind(broadcast_to(self._cast(v), target), idx=self.idx, shape=shape_of(self.x))
+        return add_p.bind(self.x, update)
 
     def _combine(self, name: str, op: Any, v: Any) -> Any:
         if _has_duplicates(shape_of(self.x), self.idx):
