@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import logging
 import sys
 import threading
@@ -20,11 +21,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import wengert.graph.jit as jit_module
 import wengert.numpy as wnp
 from wengert import grad, gradient_override, jvp, vjp
 from wengert.graph import jit, trace
 
+# the module, not the function `wengert.graph.jit` that shadows its name on the package
+jit_module = importlib.import_module("wengert.graph.jit")
 LOGGER = "wengert.jit"
 C = np.array([1.0, -2.0, 0.5])
 
