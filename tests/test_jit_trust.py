@@ -373,8 +373,8 @@ def test_first_call_peak_is_at_most_1_2_times_eager_grad(make: Callable, eager_g
 
 
 def test_values_freed_while_tracing_are_recomputed_and_still_shared() -> None:
-    """The CSE table holds tracers weakly: an equation whose value was freed is found again,
-    its value recomputed, and no second equation recorded."""
+    """The CSE table keeps variables, not values: a repeated equation (its first value freed
+    or not) gets its value computed again, and no second equation is recorded."""
     a = np.array([[2.0, 0.5], [0.5, 3.0]])
 
     def g(x: Any) -> Any:

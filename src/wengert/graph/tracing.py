@@ -3,9 +3,11 @@
 A ``GraphTracer`` carries a variable of the graph being built and the concrete value of the
 example arguments (so shapes and dtypes are exact and the evaluation trace has values).
 Equations are hash-consed as they are recorded, so common subexpressions are shared by
-construction.  The hash-consing table refers to tracers weakly: an example value lives only
-as long as the traced code (or a tape of an inner ``grad``) holds its tracer, so tracing
-needs no more memory than running the function eagerly.  Python ``if``/``while`` on a traced value raises an error that names the
+construction.  The hash-consing table keeps only the variables of each equation, not the
+tracers: an example value lives only as long as the traced code (or the tape of an inner
+``grad``) holds its tracer, so tracing needs no more memory than running the function
+eagerly.  A repeated equation gets new tracers of the same variables, its value computed
+again (as eager code would compute it again).  Python ``if``/``while`` on a traced value raises an error that names the
 line and points to ``cond`` / ``while_loop``.
 """
 
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,7 +53,7 @@ def user_line() -> str:
 class GraphTracer(Tracer):
     """A variable of a graph under construction, with the example value."""
 
-    __slots__ = ("gvar", "value", "__weakref__")
+    __slots__ = ("gvar", "value")
 
     def __init__(self, trace: GraphTrace, var: Var, value: Any) -> None:
         self._trace = trace
@@ -202,46 +203,25 @@ class GraphTrace(Trace):
         except TypeError:
             key, hit = None, None
         if hit is not None:
-            res = _alive(hit)
-            if res is not None:
-                return res
-            # The equation exists but its value was freed: compute it again, same variables.
-            outvars = hit[0]
-            out = prim.impl(*vals, **params)
-            res = self._boxed(prim, outvars, out)
-            self.cse[key] = (outvars, _weak(prim, res))
-            return res
+            # The equation is recorded already: new tracers of its variables, with the value
+            # computed again (the table keeps no values: see the module docstring).
+            return self._boxed(prim, hit, prim.impl(*vals, **params))
         out = prim.impl(*vals, **params)
         if prim.multiple_results:
             outvars = [Var(np.shape(o), _dtype(o)) for o in out]
+            res: Any = tuple(GraphTracer(self, v, o) for v, o in zip(outvars, out))
         else:
             outvars = [Var(np.shape(out), _dtype(out))]
-        res = self._boxed(prim, outvars, out)
+            res = GraphTracer(self, outvars[0], out)
         self.eqns.append(Eqn(prim, inputs, params, outvars))
         if key is not None:
-            self.cse[key] = (outvars, _weak(prim, res))
+            self.cse[key] = outvars
         return res
 
     def _boxed(self, prim: Primitive, outvars: list, out: Any) -> Any:
         if prim.multiple_results:
             return tuple(GraphTracer(self, v, o) for v, o in zip(outvars, out))
         return GraphTracer(self, outvars[0], out)
-
-
-def _weak(prim: Primitive, res: Any) -> Any:
-    """Weak references to the result tracer(s) of an equation (kept in the CSE table)."""
-    if prim.multiple_results:
-        return tuple(weakref.ref(r) for r in res)
-    return weakref.ref(res)
-
-
-def _alive(hit: tuple) -> Any:
-    """The result tracer(s) of a CSE entry, or None when any of them has been freed."""
-    refs = hit[1]
-    if refs.__class__ is tuple:
-        res = tuple(r() for r in refs)
-        return None if any(r is None for r in res) else res
-    return refs()
 
 
 def _dtype(x: Any) -> np.dtype:
