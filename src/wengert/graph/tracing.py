@@ -7,8 +7,8 @@ construction.  The hash-consing table keeps only the variables of each equation,
 tracers: an example value lives only as long as the traced code (or the tape of an inner
 ``grad``) holds its tracer, so tracing needs no more memory than running the function
 eagerly.  A repeated equation gets new tracers of the same variables, its value computed
-again (as eager code would compute it again).  Python ``if``/``while`` on a traced value raises an error that names the
-line and points to ``cond`` / ``while_loop``.
+again (as eager code would compute it again).  Python ``if``/``while`` on a traced value
+raises an error that names the line and points to ``cond`` / ``while_loop``.
 """
 
 from __future__ import annotations
