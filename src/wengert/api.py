@@ -132,7 +132,8 @@ def _check_out_leaves(leaves: list, fun: Callable, fname: str) -> None:
 
 
 def _argnums_tuple(argnums: int | Sequence[int], nargs: int, fname: str) -> tuple[int, ...]:
-    _validate_argnums(argnums, fname)
+    """``argnums`` (already checked by ``_validate_argnums`` when the transform was built)
+    as non-negative positions for a call with ``nargs`` positional arguments."""
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
     if not nums:
