@@ -177,25 +177,27 @@ def _check_domain(g: Any, values: dict, vn: Any, names: list, x: list) -> None:
     def finite(v: Any) -> bool:
         return bool(np.all(np.isfinite(v)))
 
-    point = ", ".join(f"{n}={v:g}" for n, v in zip(names, x))
+    point = ", ".join(f"{n}={v:.10g}" for n, v in zip(names, x))
     for e in g.eqns:
         outs = [values.get(v.id) for v in e.outputs]
         if all(o is None or finite(o) for o in outs):
             continue
         ins = [values.get(i.id) if hasattr(i, "id") else getattr(i, "value", None) for i in e.inputs]
         if all(v is None or finite(v) for v in ins):
+            bad = next(o for o in outs if o is not None and not finite(o))
+            why = "" if np.isnan(bad) else " (a pole, or a value beyond float64's range)"
             raise DomainError(
-                f"{e.prim.name} is undefined at this point ({point}): it gives {outs[0]} there; "
+                f"{e.prim.name} is undefined at this point ({point}): it gives {bad} there{why}; "
                 "choose a point inside the function's domain"
             )
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from . import numeric
-    from .api import grad, jvp
+    from .api import grad, jacfwd, jvp
     from .graph.evaluation import step_text
     from .graph.ir import Var
-    from .symbolic import ParseError, dag_size, diff, latex, parse, to_graph, to_str, tree_size
+    from .symbolic import ParseError, dag_size, gradient, lambdify, latex, parse, to_graph, to_str, tree_size
     from .symbolic.diff import rebuild
 
     try:
@@ -261,29 +263,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
     out_var = g.outputs[0]
     y = values[out_var.id] if isinstance(out_var, Var) else out_var.value
 
-    # the three methods
-    fwd = {n: None for n in names}
-    rev_grad = grad(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), argnums=tuple(range(len(syms))))(
-        *x
-    )
-    rev = dict(zip(names, rev_grad))
-    for i, n in enumerate(names):
-        t = [np.float64(1.0 if j == i else 0.0) for j in range(len(x))]
-        fwd[n] = jvp(lambda *v: rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True), tuple(x), tuple(t))[1]
-    sym_exprs = {n: diff(expr, free[n]) for n in names}
-    from .symbolic import evaluate
+    # the methods for all variables at once (near-linear in the size of the expression): one
+    # reverse pass, one batched forward pass (all seeds together), one reverse pass over the
+    # expression for the symbolic derivatives and one compiled function evaluating them all,
+    # and the numerical partials from batched calls of one compiled f
+    every = tuple(range(len(syms)))
 
-    sym_vals = {n: evaluate(sym_exprs[n], dict(zip(names, x))) for n in names}
-    num = {}
-    for i, n in enumerate(names):
+    def f_num(*v: Any) -> Any:
+        return rebuild(expr, {id(s): a for s, a in zip(syms, v)}, numeric=True)
 
-        def partial(t: Any, i: int = i) -> Any:
-            v = list(x)
-            v[i] = t
-            return evaluate(expr, dict(zip(names, v)))
+    rev = dict(zip(names, grad(f_num, argnums=every)(*x)))
+    fwd = dict(zip(names, jacfwd(f_num, argnums=every)(*x)))
+    sym_exprs = dict(zip(names, gradient(expr, syms, mode="reverse")))  # one pass for all
+    sym_vals = dict(zip(names, lambdify([sym_exprs[n] for n in names], syms)(*x)))
+    f_compiled = lambdify(expr, syms)
 
-        est = numeric.derivative(partial, x[i])
-        num[n] = (est.value, est.error)
+    def f_batch(points: Any) -> Any:  # points: (..., n), the variables along the last axis
+        y = f_compiled(*np.moveaxis(points, -1, 0))
+        return np.broadcast_to(np.asarray(y, dtype=float), np.shape(points)[:-1])
+
+    # all partials at once: f is called on a few batches of points (at most ~1M numbers each)
+    est = numeric.gradient(f_batch, np.array(x), vectorized=True, batch_size=max(1, 2**20 // len(x)))
+    num = {n: (est.value[i], est.error[i]) for i, n in enumerate(names)}
 
     method_rows = []
     for n in names:
@@ -597,6 +598,27 @@ def _demo() -> int:
     return main(["diff", "log(x1) + x1*x2 - sin(x2)", "--at", "x1=2,x2=5"])
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _hide_internal_runtime_warnings() -> None:
+    """Inside ``warnings.catch_warnings()``: drop NumPy's ``RuntimeWarning``s that point into
+    wengert's own files or the code it generates (``log`` of a negative number while tracing
+    or differentiating).  The commands report non-finite values themselves (a domain error, or
+    nan/inf in the tables); warnings from the user's own files are still shown."""
+    warnings.simplefilter("default", RuntimeWarning)  # shown (below: or dropped), never raised
+    show = warnings.showwarning
+
+    def filtered(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        if issubclass(category, RuntimeWarning) and (
+            filename.startswith("<wengert") or os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
+        ):
+            return
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = filtered
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wengert`` console script."""
     parser = _parser()
@@ -623,10 +645,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        # NumPy's warnings would point into wengert's files; non-finite results are reported
-        # by the commands themselves (a domain error, or nan/inf in the tables).
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with warnings.catch_warnings():
+            _hide_internal_runtime_warnings()
             return handlers[args.command](args)
     except DomainError as e:
         if debug:

@@ -46,22 +46,33 @@ __all__ = [
 ]
 
 
-def _key_symbol(k: Any, e: Expr | None = None) -> Expr:
+def _key_symbol(k: Any, by_name: dict[str, Expr] | None = None) -> Expr:
+    """The symbol a key stands for: a symbol itself, or a name looked up in ``by_name``
+    (the expression's symbols by name) and otherwise made (a symbol the expression lacks)."""
     if isinstance(k, Expr) and k.op == "symbol":
         return k
     if isinstance(k, str):
-        if e is not None:
-            for s in e.free_symbols:
-                if s.name == k:
-                    return s
+        if by_name is not None:
+            hit = by_name.get(k)
+            if hit is not None:
+                return hit
         return symbols(k)
     raise TypeError(f"expected a symbol or a symbol's name, got {k!r}")
+
+
+def _symbols_by_name(syms: Any) -> dict[str, Expr]:
+    """One walk's symbols, by name (so looking up many names costs one walk, not one each)."""
+    out: dict[str, Expr] = {}
+    for s in syms:
+        out.setdefault(s.name, s)
+    return out
 
 
 def subs(expr: Any, values: dict) -> Expr:
     """Substitute symbols (or names) by expressions or numbers."""
     e = as_expr(expr)
-    env = {id(_key_symbol(k, e)): as_expr(v) for k, v in values.items()}
+    by_name = _symbols_by_name(e.free_symbols) if any(isinstance(k, str) for k in values) else None
+    env = {id(_key_symbol(k, by_name)): as_expr(v) for k, v in values.items()}
     return as_expr(rebuild(e, env))
 
 
@@ -121,8 +132,10 @@ compile = lambdify  # noqa: A001  (the issue's name for it)
 def evaluate(expr: Any, values: dict) -> Any:
     """The value of ``expr`` with symbols (or their names) set to numbers or arrays."""
     e = as_expr(expr)
-    syms = sorted(e.free_symbols, key=lambda s: s.name)
-    given = {_key_symbol(k, e): v for k, v in values.items()}
+    free = e.free_symbols  # one walk, however many keys are names
+    syms = sorted(free, key=lambda s: s.name)
+    by_name = _symbols_by_name(syms)
+    given = {_key_symbol(k, by_name): v for k, v in values.items()}
     missing = [s.name for s in syms if s not in given]
     if missing:
         raise KeyError(f"evaluate: no value for {', '.join(missing)}")

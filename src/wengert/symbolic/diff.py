@@ -59,9 +59,41 @@ def diff(expr: Any, x: Any, n: int = 1, simplified: bool = True) -> Expr:
     return e
 
 
-def gradient(expr: Any, xs: Sequence[Any], simplified: bool = True) -> list[Expr]:
-    """``[d expr / d x for x in xs]``."""
-    return [diff(expr, x, 1, simplified) for x in xs]
+def _gradient_reverse(e: Expr, xs: list[Expr]) -> list[Expr]:
+    """All first derivatives in one reverse pass: the VJP rules run over the DAG with
+    expression nodes as values, so the time is linear in the DAG size whatever ``len(xs)``."""
+    from ..core.reverse import ReverseTrace, ReverseTracer, backward
+
+    tr = ReverseTrace()
+    with tr:
+        boxed = {id(x): tr.new_input(x) for x in xs}
+        out = rebuild(e, boxed)
+    if out.__class__ is not ReverseTracer or out._trace is not tr:
+        return [const(0) for _ in xs]
+    cts = backward(tr.tape, out.idx, const(1))
+    res = []
+    for x in xs:
+        c = cts[boxed[id(x)].idx]
+        res.append(const(0) if c is None else as_expr(c))
+    return res
+
+
+def gradient(expr: Any, xs: Sequence[Any], simplified: bool = True, mode: str = "forward") -> list[Expr]:
+    """``[d expr / d x for x in xs]``.
+
+    ``mode="forward"`` runs one forward pass per symbol (exactly ``diff``'s expressions);
+    ``mode="reverse"`` runs one reverse pass for all symbols, linear in the size of the
+    expression however many symbols there are (for many symbols: the derivatives are the
+    same functions, possibly arranged differently, e.g. ``y*(z + w)`` for ``y*z + y*w``).
+    """
+    if mode not in ("forward", "reverse"):
+        raise ValueError(f"gradient: mode must be 'forward' or 'reverse', got {mode!r}")
+    e = as_expr(expr)
+    syms = [_symbol(x) for x in xs]
+    if mode == "forward":
+        return [diff(e, x, 1, simplified) for x in syms]
+    out = _gradient_reverse(e, syms)
+    return [simplify(d) for d in out] if simplified else out
 
 
 def jacobian(exprs: Sequence[Any], xs: Sequence[Any], simplified: bool = True) -> list[list[Expr]]:

@@ -266,7 +266,13 @@ def const(v: Any) -> Expr:
     ident = ("const", type(v).__name__, v)
     hit = Expr._table.get(ident)
     if hit is None:
-        text = hex(v) if isinstance(v, int) else str(v)  # hex: no digit limit for huge ints
+        # hex: no digit limit for huge integers (Python's str refuses over 4300 digits)
+        if isinstance(v, int):
+            text = hex(v)
+        elif isinstance(v, Fraction):
+            text = f"{hex(v.numerator)}/{hex(v.denominator)}"
+        else:
+            text = str(v)
         key = zlib.crc32(repr(("const", type(v).__name__, text)).encode())
         hit = Expr._new("const", (), (), v, None, frozenset(), key)
         Expr._table[ident] = hit

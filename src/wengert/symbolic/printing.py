@@ -43,13 +43,34 @@ _LATEX_FUNCS = {
 TREE_PRINT_LIMIT = 50_000  # larger trees print as their Wengert list (shared nodes named)
 
 
+_DIGIT_CHUNK = 500  # decimal digits per piece: below Python's smallest int-to-str limit (640)
+
+
+def int_text(v: int) -> str:
+    """The decimal digits of any integer, however large: Python's ``str`` refuses integers
+    beyond ``sys.get_int_max_str_digits()`` digits, so huge ones (exact constants that
+    simplification folded) are written piece by piece."""
+    try:
+        return str(v)
+    except ValueError:
+        pass
+    sign, v = ("-", -v) if v < 0 else ("", v)
+    pieces = []
+    unit = 10**_DIGIT_CHUNK
+    while v:
+        v, r = divmod(v, unit)
+        pieces.append(r)
+    head = str(pieces[-1])
+    return sign + head + "".join(f"{p:0{_DIGIT_CHUNK}d}" for p in reversed(pieces[:-1]))
+
+
 def _num_str(v: Any) -> tuple[str, int]:
     if isinstance(v, Fraction):
-        s = f"{v.numerator}/{v.denominator}"
+        s = f"{int_text(v.numerator)}/{int_text(v.denominator)}"
         return s, PREC["true_divide"] - (1 if v < 0 else 0)
     if isinstance(v, complex):
         return f"({v!r})".replace("((", "(").replace("))", ")"), PREC["atom"]
-    s = repr(v)
+    s = int_text(v) if isinstance(v, int) else repr(v)
     if s in ("inf", "-inf", "nan"):
         s = {"inf": "inf", "-inf": "-inf", "nan": "nan"}[s]
     return s, (PREC["negative"] if s.startswith("-") else PREC["atom"])
@@ -87,8 +108,8 @@ def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         c = n.args[0]
         if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e printed as p*e/q
             (b, pb) = args[1]
-            p, q = c.value.numerator, c.value.denominator
-            body = _wrap(b, pb, PREC["multiply"]) if p == 1 else f"{p}*{_wrap(b, pb, PREC['multiply'])}"
+            p, q = int_text(c.value.numerator), int_text(c.value.denominator)
+            body = _wrap(b, pb, PREC["multiply"]) if p == "1" else f"{p}*{_wrap(b, pb, PREC['multiply'])}"
             return f"{body}/{q}", PREC["true_divide"]
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['multiply'])}*{_wrap(b, pb, PREC['multiply'], pb == PREC['true_divide'] - 1)}", PREC[
@@ -121,8 +142,9 @@ def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
 def _latex_num(v: Any) -> tuple[str, int]:
     if isinstance(v, Fraction):
         sign = "-" if v < 0 else ""
-        return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", (PREC["negative"] if sign else PREC["atom"])
-    s = repr(v)
+        frac = f"\\frac{{{int_text(abs(v.numerator))}}}{{{int_text(v.denominator)}}}"
+        return sign + frac, (PREC["negative"] if sign else PREC["atom"])
+    s = int_text(v) if isinstance(v, int) else repr(v)
     if s == "inf":
         return r"\infty", PREC["atom"]
     if "e" in s and isinstance(v, float):
@@ -205,8 +227,9 @@ def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         c = n.args[0]
         if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e as \frac{p e}{q}
             b = args[1][0]
-            p, q = c.value.numerator, c.value.denominator
-            return f"\\frac{{{b if p == 1 else f'{p} {b}'}}}{{{q}}}", PREC["atom"]
+            p, q = int_text(c.value.numerator), int_text(c.value.denominator)
+            top = b if p == "1" else f"{p} {b}"
+            return f"\\frac{{{top}}}{{{q}}}", PREC["atom"]
         (a, pa), (b, pb) = args
         sep = " \\cdot " if (b[:1].isdigit() or b.startswith("-")) else " "
         return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'])}", PREC["multiply"]
