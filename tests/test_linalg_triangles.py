@@ -116,3 +116,25 @@ def test_solve_triangular_reads_one_triangle(lower, unit):
     f = lambda x, lib: (lib.solve_triangular(x, b, lower=lower, unit_diagonal=unit) * w).sum()
     g = wengert.grad(lambda x: f(x, wsl))(a)
     np.testing.assert_allclose(g, _fd(lambda x: f(x, sl), a), atol=1e-6)
+
+
+@pytest.mark.parametrize("which", ["svd", "pinv"])
+def test_hermitian_svd_and_pinv_read_the_lower_triangle(which):
+    """``hermitian=True`` runs an ``eigh`` of the lower triangle: gradient and JVP with
+    respect to the entries read, on an input whose upper triangle is noise."""
+    rng = np.random.default_rng(7)
+    a = _spd_with_junk(rng, 4, read_lower=True)
+    c = rng.standard_normal((4, 4))
+
+    def f(m, lib):
+        if which == "svd":
+            u, s, vh = lib.linalg.svd(m, hermitian=True)
+            return (s * c[0]).sum() + (u * u * c).sum()  # u*u: sign-invariant
+        return (lib.linalg.pinv(m, hermitian=True) * c).sum()
+
+    g = wengert.grad(lambda m: f(m, wnp))(a)
+    np.testing.assert_allclose(g, _fd(lambda m: f(m, np), a), atol=1e-6)
+    assert np.all(g * np.triu(np.ones((4, 4)), 1) == 0)
+    t = rng.standard_normal((4, 4))
+    _, jt = wengert.jvp(lambda m: f(m, wnp), (a,), (t,))
+    assert jt == pytest.approx(_fd_jvp(lambda m: f(m, np), a, t), abs=1e-6)

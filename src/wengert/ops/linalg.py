@@ -9,10 +9,11 @@ Rules are written with wengert ops (``solve`` differentiates through ``solve`` a
 they can be differentiated again.
 
 Conventions at points where a derivative is not unique are described in ``docs/linalg.md``:
-symmetric inputs (cholesky, eigh, eigvalsh, ``hermitian=True``) get symmetric gradients
-(the derivative as a function of ``(A + A^T)/2``); pairs of (numerically) equal eigenvalues or
-singular values contribute zero to the eigenvector/singular-vector terms instead of an
-infinite or NaN value.
+functions that read one triangle of their input (cholesky, eigh, eigvalsh, ``hermitian=True``
+in svd and pinv) are differentiated with respect to the entries they read, so the gradient
+is zero on the other triangle and agrees with finite differences of NumPy on any input; pairs
+of (numerically) equal eigenvalues or singular values contribute zero to the
+eigenvector/singular-vector terms instead of an infinite or NaN value.
 """
 
 from __future__ import annotations
@@ -117,10 +118,6 @@ def _add(a: Any, b: Any) -> Any:
     return add_p.bind(a, b)
 
 
-def _sym(x: Any) -> Any:
-    return multiply_p.bind(add_p.bind(x, _T(x)), 0.5)
-
-
 def _eye(n: int, like: Any) -> np.ndarray:
     return np.eye(n, dtype=dtype_of(like))
 
@@ -153,8 +150,10 @@ def _reflect(t: Any, lower: bool) -> Any:
 
 
 def _fold(m: Any, lower: bool) -> Any:
-    """The transpose of ``_reflect``: a gradient with respect to the symmetric matrix read,
-    carried onto the triangle actually read (the other triangle gets zero, as it is unused)."""
+    """The transpose of ``_reflect``: a gradient ``m`` with respect to the matrix LAPACK sees,
+    carried onto the triangle actually read (``m_ii`` on the diagonal, ``m_ij + m_ji`` below
+    it for the lower triangle, zero on the unread one).  ``m`` need not be symmetric:
+    ``_fold(m) == _fold(m^T)``."""
     if lower:
         return add_p.bind(_tril(m), _tril(_T(m), -1))
     return add_p.bind(_triu(m), _triu(_T(m), 1))
@@ -408,7 +407,7 @@ def _cholesky_vjp(ct: Any, ans: Any, upper: bool) -> Any:
     p = _phi(_mm(_T(low), lbar))
     y = solve_p.bind(_T(low), p)  # L^{-T} P
     z = _T(solve_p.bind(_T(low), _T(y)))  # L^{-T} P L^{-1}
-    return _fold(_sym(z), not upper)
+    return _fold(z, not upper)
 
 
 cholesky_p = Primitive("linalg_cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper))
@@ -528,7 +527,7 @@ def _eigh_vjp(ct: tuple, ans: tuple, UPLO: str) -> tuple:  # noqa: N803 (NumPy's
     inner = None if wbar is None else _diag(wbar)
     if vbar is not None:
         inner = _add(inner, multiply_p.bind(_inverse_gaps(w), _mm(_T(v), vbar)))
-    return (_fold(_sym(_mm(v, _mm(inner, _T(v)))), UPLO == "L"),)
+    return (_fold(_mm(v, _mm(inner, _T(v))), UPLO == "L"),)
 
 
 eigh_p = Primitive(
@@ -658,7 +657,7 @@ def _svd_gaps(s: Any) -> Any:
 
 def _svd_jvp(ts: tuple, ans: tuple, a: Any, hermitian: bool) -> tuple:
     u, s, vh = ans
-    da = _sym(ts[0]) if hermitian else ts[0]
+    da = _reflect(ts[0], True) if hermitian else ts[0]  # hermitian: NumPy reads the lower triangle
     v = _T(vh)
     m, n = shape_of(a)[-2:]
     p = _mm(_T(u), _mm(da, v))
@@ -702,7 +701,7 @@ def _svd_vjp(ct: tuple, ans: tuple, hermitian: bool) -> tuple:
         g = _add(g, _mm(multiply_p.bind(u, _col(_svd_inv_s(s))), _T(proj)))
     if g is None:
         return (None,)
-    return (_sym(g) if hermitian else g,)
+    return (_fold(g, True) if hermitian else g,)
 
 
 def _svd_impl(a: Any, hermitian: bool) -> tuple:
@@ -722,7 +721,7 @@ def _svd_full_vjp(ct: tuple, ans: tuple, hermitian: bool) -> tuple:
     u = getitem(u, (Ellipsis, slice(None), slice(0, k)))
     vh = getitem(vh, (Ellipsis, slice(0, k), slice(None)))
     g = _mm(multiply_p.bind(u, _col(ct[1])), vh)
-    return (_sym(g) if hermitian else g,)
+    return (_fold(g, True) if hermitian else g,)
 
 
 def _svd_full_error(*args: Any, **kw: Any) -> Any:
@@ -812,14 +811,20 @@ def _pinv_impl(a: Any, rcond: Any, rtol: Any, hermitian: bool) -> Any:
     return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
 
 
+# hermitian=True: NumPy's pinv (an eigh) reads the lower triangle of ``a`` only, so the rules
+# use the symmetric matrix it sees and carry the gradient onto that triangle.
+
+
 def _pinv_jvp(ts: tuple, ans: Any, a: Any, rcond: Any, rtol: Any, hermitian: bool) -> Any:
-    da = _sym(ts[0]) if hermitian else ts[0]
-    return _pinv_tangent(da, ans, a)
+    if hermitian:
+        return _pinv_tangent(_reflect(ts[0], True), ans, _reflect(a, True))
+    return _pinv_tangent(ts[0], ans, a)
 
 
 def _pinv_vjp(ct: Any, ans: Any, a: Any, rcond: Any, rtol: Any, hermitian: bool) -> Any:
-    g = _pinv_cotangent(ct, ans, a)
-    return _sym(g) if hermitian else g
+    if hermitian:
+        return _fold(_pinv_cotangent(ct, ans, _reflect(a, True)), True)
+    return _pinv_cotangent(ct, ans, a)
 
 
 pinv_p = Primitive("linalg_pinv", _pinv_impl)
