@@ -33,10 +33,18 @@ def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Call
 
     def vjp(ct: Any, ans: Any, *args: Any, **params: Any) -> Any:
         g = multiply_p.bind(ct, fn(ans, *args, **params))
-        shape = shape_of(args[i])
-        return g if shape_of(g) == shape else unbroadcast(g, shape)
+        return _unbroadcast_like(g, args[i])
 
     return vjp
+
+
+def _unbroadcast_like(g: Any, x: Any) -> Any:
+    """``g`` summed down to the shape of ``x`` (itself when the shapes already agree)."""
+    s = getattr(x, "shape", None)
+    if s is not None and getattr(g, "shape", None) == s:
+        return g
+    shape = shape_of(x)
+    return g if shape_of(g) == shape else unbroadcast(g, shape)
 
 
 def _jvp_from_partials(fns: tuple) -> Callable:
@@ -109,9 +117,12 @@ def _numpy_binop(pyop: Callable, ufunc: np.ufunc, exact_ints: bool = False) -> C
     numpy_types = _NUMPY_TYPES
 
     def impl(x: Any, y: Any) -> Any:
+        # One class lookup on the hot path (a traced value, cotangent or tangent comes first).
+        if x.__class__ in numpy_types:
+            return pyop(x, y)
         cx = x.__class__
         cy = y.__class__
-        if cx in numpy_types or cy in numpy_types or (exact_ints and cx is int and cy is int):
+        if cy in numpy_types or (exact_ints and cx is int and cy is int):
             return pyop(x, y)
         if cx in _PY_SCALARS and cy in _PY_SCALARS:
             return ufunc(x, y).item()  # stays a weak Python scalar (no float64 promotion)
@@ -139,9 +150,10 @@ def _numpy_unop(pyop: Callable, ufunc: np.ufunc) -> Callable:
 # --------------------------------------------------------------------------- arithmetic
 
 add_p = _ufunc("add", _numpy_binop(operator.add, np.add, exact_ints=True))
+# (the shape test inline: these rules run once per add on every backward pass)
 add_p.defvjp(
-    lambda ct, ans, x, y: unbroadcast(ct, x),
-    lambda ct, ans, x, y: unbroadcast(ct, y),
+    lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
+    lambda ct, ans, x, y: ct if ct.shape == y else unbroadcast(ct, y),
     save="shapes",
 )
 add_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
@@ -149,7 +161,7 @@ add_p.linear = True
 
 subtract_p = _ufunc("subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True))
 subtract_p.defvjp(
-    lambda ct, ans, x, y: unbroadcast(ct, x),
+    lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
     lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
     save="shapes",
 )
@@ -182,6 +194,12 @@ negative_p.defjvp(lambda ts, ans, x: negative_p.bind(ts[0]))
 
 multiply_p = _ufunc("multiply", _numpy_binop(operator.mul, np.multiply, exact_ints=True))
 defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
+# The same VJPs without calling the partials (the most frequent rule of a backward pass).
+multiply_p.defvjp(
+    lambda ct, ans, x, y: _unbroadcast_like(multiply_p.bind(ct, y), x),
+    lambda ct, ans, x, y: _unbroadcast_like(multiply_p.bind(ct, x), y),
+    save="args",
+)
 
 true_divide_p = _ufunc("true_divide", _numpy_binop(operator.truediv, np.true_divide))
 defpartials(
