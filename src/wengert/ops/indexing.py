@@ -103,21 +103,49 @@ def nonzero(x: Any) -> tuple:
 # --------------------------------------------------------------------------- batching (vmap)
 
 
+def _is_bool_index(i: Any) -> bool:
+    return isinstance(i, (bool, np.bool_)) or (isinstance(i, np.ndarray) and i.dtype == bool)
+
+
+def _is_int_scalar_index(i: Any) -> bool:
+    """An integer that NumPy treats as a basic index when no array index is present (a
+    Python or NumPy integer, or a 0-d integer array), and as a 0-d advanced index otherwise."""
+    if isinstance(i, (bool, np.bool_)):
+        return False
+    return isinstance(i, (int, np.integer)) or (isinstance(i, np.ndarray) and i.ndim == 0)
+
+
+def _advanced_shape(i: Any) -> tuple:
+    """The broadcast contribution of one advanced index: a boolean array of any rank is its
+    ``nonzero()`` (one axis of length ``count``); an integer is 0-d."""
+    if _is_bool_index(i):
+        a = np.asarray(i)
+        return (int(np.count_nonzero(a)),)
+    if _is_int_scalar_index(i):
+        return ()
+    return np.shape(i)
+
+
 def _batch_index(idx: Any, ndim: int) -> tuple[tuple, int]:
     """The index for a batched array (batch axis first) and where NumPy puts the batch axis
-    in the result (advanced indices separated by slices move to the front)."""
+    in the result.
+
+    NumPy's rule: once any array (or boolean) index is present, every integer in the index is
+    an advanced index too; when the advanced indices are not all adjacent (a slice, ``None``
+    or ``Ellipsis`` between them), their broadcast dimensions move to the front of the result,
+    and the batch axis (the leading slice added here) comes right after them.  When they are
+    adjacent, their dimensions replace them in place and the batch axis stays first."""
     items = idx if isinstance(idx, tuple) else (idx,)
     new = (slice(None),) + items
-    adv = [k for k, i in enumerate(new) if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)))]
-    if not adv:
+    if not any(
+        _is_bool_index(i) or (not _is_int_scalar_index(i) and not (i is None or i is Ellipsis or isinstance(i, slice)))
+        for i in items
+    ):
+        return new, 0  # basic indexing only: every axis of the result keeps its place
+    adv = [k for k, i in enumerate(new) if not (i is None or i is Ellipsis or isinstance(i, slice))]
+    if adv == list(range(adv[0], adv[-1] + 1)):
         return new, 0
-    if adv != list(range(adv[0], adv[-1] + 1)):  # non-adjacent advanced indices
-        shapes = []
-        for k in adv:
-            a = np.asarray(new[k])
-            shapes.append(np.nonzero(a)[0].shape if a.dtype == bool else a.shape)
-        return new, len(np.broadcast_shapes(*shapes))
-    return new, 0
+    return new, len(np.broadcast_shapes(*[_advanced_shape(new[k]) for k in adv]))
 
 
 def _getitem_batch(vals: list, b: list, size: int, idx: Any) -> Any:
@@ -230,10 +258,7 @@ class _IndexUpdateRef:
 
     def _combine(self, name: str, op: Any, v: Any) -> Any:
         if _has_duplicates(shape_of(self.x), self.idx):
-            raise ValueError(
-                f".at[idx].{name}: the index repeats positions; only .set and .add support "
-                "repeated indices"
-            )
+            raise ValueError(f".at[idx].{name}: the index repeats positions; only .set and .add support repeated indices")
         return self.set(op(self.get(), v))
 
     def multiply(self, v: Any) -> Any:
