@@ -2220,7 +2220,7 @@ def polydiv(u: Any, v: Any) -> tuple:
     u, v = _poly_coeffs(u), _poly_coeffs(v)
     u = u if ndim_of(u) else reshape(u, (1,))
     v = v if ndim_of(v) else reshape(v, (1,))
-    dt = np.result_type(dtype_of(u), dtype_of(v), np.float64)
+    dt = np.result_type(dtype_of(u), dtype_of(v), 0.0)  # NumPy's ``+ 0.0``: float32 stays
     u, v = astype(u, dt), astype(v, dt)
     m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
     scale = true_divide_p.bind(1.0, getitem(v, 0))

@@ -178,9 +178,10 @@ def broadcast_to(x: Any, shape: Any) -> Any:
     return broadcast_to_p.bind(x, shape=shape)
 
 
-def broadcast_arrays(*xs: Any) -> list:
+def broadcast_arrays(*xs: Any) -> tuple:
+    """``np.broadcast_arrays``: a tuple, as NumPy 2 returns."""
     shape = np.broadcast_shapes(*(shape_of(x) for x in xs))
-    return [broadcast_to(x, shape) for x in xs]
+    return tuple(broadcast_to(x, shape) for x in xs)
 
 
 def sum(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Any:  # noqa: A001
@@ -269,7 +270,7 @@ def stack(arrays: Sequence[Any], axis: int = 0, **kw: Any) -> Any:
 
 def atleast_1d(*xs: Any) -> Any:
     r = [x if len(shape_of(x)) >= 1 else reshape(x, (1,)) for x in xs]
-    return r[0] if len(r) == 1 else r
+    return r[0] if len(r) == 1 else tuple(r)  # several arrays: a tuple, as NumPy 2
 
 
 def atleast_2d(*xs: Any) -> Any:
@@ -277,7 +278,7 @@ def atleast_2d(*xs: Any) -> Any:
     for x in xs:
         s = shape_of(x)
         r.append(reshape(x, (1,) * (2 - len(s)) + s) if len(s) < 2 else x)
-    return r[0] if len(r) == 1 else r
+    return r[0] if len(r) == 1 else tuple(r)  # several arrays: a tuple, as NumPy 2
 
 
 def atleast_3d(*xs: Any) -> Any:
@@ -291,7 +292,7 @@ def atleast_3d(*xs: Any) -> Any:
         elif len(s) == 2:
             x = reshape(x, s + (1,))
         r.append(x)
-    return r[0] if len(r) == 1 else r
+    return r[0] if len(r) == 1 else tuple(r)  # several arrays: a tuple, as NumPy 2
 
 
 def hstack(arrays: Sequence[Any], **kw: Any) -> Any:

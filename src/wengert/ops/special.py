@@ -37,6 +37,7 @@ from ._util import dtype_of, shape_of
 from .elementwise import (
     _elementwise_batch,
     add_p,
+    astype,
     defpartials,
     equal,
     exp_p,
@@ -60,8 +61,9 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def _float_dtype(*xs: Any) -> np.dtype:
-    """The floating dtype SciPy's float loops give for these inputs (float32 stays)."""
-    dt = np.result_type(*(dtype_of(x) for x in xs))
+    """The floating dtype SciPy's float loops give for these inputs (float32 stays; Python
+    numbers are weak, as in NumPy's own promotion: ``0.5`` with float32 stays float32)."""
+    dt = np.result_type(*(x if x.__class__ in (int, float, complex) else dtype_of(x) for x in xs))
     return dt if np.issubdtype(dt, np.inexact) else np.dtype(np.float64)
 
 
@@ -198,16 +200,21 @@ def _rel_entr_mask(x: Any, y: Any) -> Any:
     return logical_and(less(0, x), less(0, y))
 
 
+def _one(ans: Any) -> np.ndarray:
+    """1 in the result's dtype (``where(ok, 0.5, 1.0)`` of two Python floats is float64)."""
+    return np.ones((), dtype_of(ans))
+
+
 def _rel_entr_dx(ans: Any, x: Any, y: Any) -> Any:
     # Inside the domain log(x/y) + 1; zero on the boundary x == 0 and outside (as JAX).
     ok = _rel_entr_mask(x, y)
-    xs, ys = where(ok, x, 1.0), where(ok, y, 1.0)
+    xs, ys = where(ok, x, _one(ans)), where(ok, y, _one(ans))
     return where(ok, log_p.bind(xs) - log_p.bind(ys) + 1.0, 0.0)
 
 
 def _rel_entr_dy(ans: Any, x: Any, y: Any) -> Any:
     ok = _rel_entr_mask(x, y)
-    return where(ok, -(x / where(ok, y, 1.0)), 0.0)
+    return where(ok, -(x / where(ok, y, _one(ans))), 0.0)
 
 
 rel_entr_p = _ew("rel_entr", _sc.rel_entr, _rel_entr_dx, _rel_entr_dy)
@@ -215,14 +222,14 @@ rel_entr_p = _ew("rel_entr", _sc.rel_entr, _rel_entr_dx, _rel_entr_dy)
 
 def _kl_div_dx(ans: Any, x: Any, y: Any) -> Any:
     ok = _rel_entr_mask(x, y)
-    return where(ok, log_p.bind(where(ok, x, 1.0)) - log_p.bind(where(ok, y, 1.0)), 0.0)
+    return where(ok, log_p.bind(where(ok, x, _one(ans))) - log_p.bind(where(ok, y, _one(ans))), 0.0)
 
 
 def _kl_div_dy(ans: Any, x: Any, y: Any) -> Any:
     # 1 - x/y inside the domain; kl_div(0, y) = y for y >= 0
     ok = _rel_entr_mask(x, y)
     edge = logical_and(equal(x, 0), less_equal(0, y))
-    return where(ok, 1.0 - x / where(ok, y, 1.0), where(edge, 1.0, 0.0))
+    return where(ok, 1.0 - x / where(ok, y, _one(ans)), astype(edge, dtype_of(ans)))
 
 
 kl_div_p = _ew("kl_div", _sc.kl_div, _kl_div_dx, _kl_div_dy)
@@ -514,7 +521,9 @@ def _stdtr_ddf(ans: Any, df: Any, t: Any) -> Any:
     di_dx = exp_p.bind((h - 1.0) * log_p.bind(x) - 0.5 * log1p_p.bind(-x) - betaln_p.bind(h, 0.5))
     dx = t2 / ((df + t2) * (df + t2))
     d_large = -0.5 * s * (0.5 * di_da + di_dx * dx)
-    return where(zero, 0.0, where(small, d_small, d_large))
+    d = where(zero, 0.0, where(small, d_small, d_large))
+    # SciPy's betaln(0.5, float32) is float64: the derivative keeps the cdf's dtype
+    return d if dtype_of(d) == dtype_of(ans) else astype(d, dtype_of(ans))
 
 
 stdtr_p = _ew(

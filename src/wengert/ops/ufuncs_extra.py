@@ -92,11 +92,15 @@ defpartials(fabs_p, lambda ans, x: sign_p.bind(x))
 
 copysign_p = _batched(Primitive("copysign", np.copysign))
 # +1 where x already has y's sign bit, -1 where copysign flips it (zeros included).
-defpartials(
-    copysign_p,
-    lambda ans, x, y: multiply_p.bind(copysign_p.bind(1.0, x), copysign_p.bind(1.0, y)),
-    None,
-)
+# (a one of ans's dtype: NumPy's copysign(1.0, 0.5) is a float64 scalar, which would promote)
+
+
+def _copysign_dx(ans: Any, x: Any, y: Any) -> Any:
+    one = np.ones((), dtype_of(ans))
+    return multiply_p.bind(copysign_p.bind(one, x), copysign_p.bind(one, y))
+
+
+defpartials(copysign_p, _copysign_dx, None)
 
 # --------------------------------------------------------------------------- fmod
 
