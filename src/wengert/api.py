@@ -713,6 +713,9 @@ def gradient_override(mapping: dict[str, Callable]) -> Iterator[None]:
 
 def _override_primitive(base: Primitive, fn: Callable) -> Primitive:
     p = Primitive(base.name, base.impl, multiple_results=base.multiple_results, register=False)
+    p.describe(**base.description())  # the same op (its spelling, format, flags), another rule
+    p.param_schema = base.param_schema
+    p.batch = base.batch
     p.jvp = base.jvp
 
     def vjp_all(ct: Any, ans: Any, *args: Any, **params: Any) -> tuple:

@@ -16,6 +16,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -348,26 +349,34 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _tangent_step(e: Any, names: dict[int, str]) -> str:
-    """The tangent rule of one step, in words (dv = ...)."""
+    """The tangent rule of one step (the ``dv`` of ``v = op(...)``), written by running the
+    op's own JVP rule on symbols: operands are their names, tangents ``d<name>``, the step's
+    result its own name; constant operands carry no tangent."""
     from .graph.ir import Var
+    from .symbolic import as_expr, simplify, symbols, to_str
 
-    ops = [names[i.id] if isinstance(i, Var) else repr(i) for i in e.inputs]
-    d = [f"d{o}" for o in ops]
-    n = e.prim.name
-    table = {
-        "add": lambda: f"{d[0]} + {d[1]}",
-        "subtract": lambda: f"{d[0]} - {d[1]}",
-        "multiply": lambda: f"{d[0]}*{ops[1]} + {ops[0]}*{d[1]}",
-        "true_divide": lambda: f"({d[0]} - {ops[0]}*{d[1]}/{ops[1]})/{ops[1]}",
-        "log": lambda: f"{d[0]}/{ops[0]}",
-        "sin": lambda: f"cos({ops[0]})*{d[0]}",
-        "cos": lambda: f"-sin({ops[0]})*{d[0]}",
-        "exp": lambda: f"exp({ops[0]})*{d[0]}",
-        "negative": lambda: f"-{d[0]}",
-        "sqrt": lambda: f"{d[0]}/(2*sqrt({ops[0]}))",
-    }
-    f = table.get(n)
-    return f"d({n})" if f is None else f()
+    shown: dict[str, str] = {}  # symbol name -> the table's name (v-1 is not an identifier)
+
+    def sym(text: str) -> Any:
+        name = f"_s{len(shown)}_"
+        shown[name] = text
+        return symbols(name)
+
+    args, tangents = [], []
+    for i in e.inputs:
+        if isinstance(i, Var):
+            args.append(sym(names[i.id]))
+            tangents.append(sym("d" + names[i.id]))
+        else:
+            args.append(as_expr(i.value))
+            tangents.append(None)
+    if e.prim.jvp is None or all(t is None for t in tangents):
+        return "0"
+    out = e.prim.jvp(tuple(tangents), sym(names[e.outputs[0].id]), *args, **e.params)
+    if out is None:
+        return "0"
+    text = to_str(simplify(as_expr(out)))
+    return re.sub(r"_s[0-9]+_", lambda m: shown[m.group(0)], text)
 
 
 # --------------------------------------------------------------------------- FILE.py:FUNCTION

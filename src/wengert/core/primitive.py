@@ -108,6 +108,39 @@ def new_level() -> int:
     return next(_level_counter)
 
 
+# What a primitive is, beyond how it computes and differentiates (``Primitive.describe``).
+_DESCRIPTION_DEFAULTS: dict[str, Any] = {
+    # elementwise in every argument (broadcasting): batching aligns ranks and applies it
+    "elementwise": False,
+    # the NumPy spelling of a call without params, e.g. "np.exp" (code generation)
+    "numpy": None,
+    # a Python operator: "+" (binary; "-" on a one-argument op is prefix), e.g. in generated code
+    "infix": None,
+    # precedence for math printers (higher binds tighter; None: printed as a function call)
+    "prec": None,
+    # the name math printers use and the parser reads, e.g. "abs" for absolute
+    "math": None,
+    # the LaTeX command, e.g. r"\sin" (None: \operatorname{math})
+    "latex": None,
+    # every name the expression parser accepts for it (``math`` by default)
+    "parse_names": (),
+    # the number of array arguments (None: variable), for the parser's arity check
+    "nargs": None,
+    # its result is a new array, never a view of an argument (in-place reuse is safe)
+    "fresh": False,
+    # a ufunc that may write its result into a dying operand (``out=``)
+    "inplace": False,
+    # its result is boolean (comparisons, predicates)
+    "boolean": False,
+    # simplification may fold it when every operand is a number (exact enough)
+    "foldable": False,
+    # its result is finite whenever its arguments are (so ``x*0 -> 0`` is valid)
+    "finite": False,
+    # source(args, params, literal) -> str | None: NumPy source for a call with params
+    "source": None,
+}
+
+
 class Primitive:
     """An elementary operation with its implementation and derivative rules.
 
@@ -131,6 +164,8 @@ class Primitive:
         "batch",
         "fwd",
         "param_schema",
+        # what the primitive is (read by codegen, printers, the parser, passes, batching)
+        *_DESCRIPTION_DEFAULTS,
         "__weakref__",
     )
 
@@ -166,11 +201,11 @@ class Primitive:
         # Names and value types of the params (see core/schema.py); None: undeclared, so a
         # loaded graph may not use this primitive.
         self.param_schema: Any = None
+        for field, default in _DESCRIPTION_DEFAULTS.items():
+            setattr(self, field, default)
         if register:
             if name in Primitive.registry:
-                raise WengertError(
-                    f"a primitive named {name!r} already exists; choose another name"
-                )
+                raise WengertError(f"a primitive named {name!r} already exists; choose another name")
             Primitive.registry[name] = self
 
     def __repr__(self) -> str:
@@ -189,6 +224,31 @@ class Primitive:
         return top.process(self, args, params)
 
     __call__ = bind
+
+    # -- description ----------------------------------------------------------------------
+    def describe(self, **fields: Any) -> Primitive:
+        """Say what the primitive is, for everything that reads ops instead of running them.
+
+        Fields (all optional; see ``_DESCRIPTION_DEFAULTS`` for their meaning and defaults):
+        ``elementwise``, ``numpy``, ``infix``, ``prec``, ``math``, ``latex``, ``parse_names``,
+        ``nargs``, ``fresh``, ``inplace``, ``boolean``, ``foldable``, ``finite``, ``source``.
+        Code generation, the printers, the parser, the rewrite passes, batching and the CLI
+        derive from these, so adding an op is one call here, next to its rules.
+        """
+        for field, value in fields.items():
+            if field not in _DESCRIPTION_DEFAULTS:
+                raise TypeError(
+                    f"Primitive {self.name!r}.describe: unknown field {field!r}; the fields are "
+                    f"{', '.join(_DESCRIPTION_DEFAULTS)}"
+                )
+            setattr(self, field, value)
+        if self.inplace:
+            self.fresh = True  # an op that can write into its operand's buffer makes a new one
+        return self
+
+    def description(self) -> dict[str, Any]:
+        """The description fields (for copies: gradient overrides keep what the op is)."""
+        return {field: getattr(self, field) for field in _DESCRIPTION_DEFAULTS}
 
     # -- rule definition -------------------------------------------------------------------
     def defvjp(self, *vjps: Callable[..., Any] | None, save: str = "both") -> Primitive:
@@ -224,9 +284,7 @@ def _save_flag(name: str, save: str | int) -> int:
     try:
         return _SAVE_NAMES[save]
     except KeyError:
-        raise ValueError(
-            f"primitive {name!r}: save must be one of {sorted(_SAVE_NAMES)}, got {save!r}"
-        ) from None
+        raise ValueError(f"primitive {name!r}: save must be one of {sorted(_SAVE_NAMES)}, got {save!r}") from None
 
 
 class Trace:

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive
 from .ir import Graph, Literal, Var
 from .printing import var_names
 
@@ -100,81 +99,6 @@ def _plain_identifier(s: Any) -> bool:
     )
 
 
-def _is_registered(prim: Any) -> bool:
-    """The spelling tables below are keyed by name: they apply only to the registered
-    primitive of that name (or a copy with its impl, as gradient overrides make)."""
-    base = Primitive.registry.get(prim.name)
-    return base is not None and base.impl is prim.impl
-
-
-_BINOPS = {
-    "add": "+",
-    "subtract": "-",
-    "multiply": "*",
-    "true_divide": "/",
-    "power": "**",
-    "matmul": "@",
-    "floor_divide": "//",
-    "remainder": "%",
-    "less": "<",
-    "less_equal": "<=",
-    "greater": ">",
-    "greater_equal": ">=",
-    "equal": "==",
-    "not_equal": "!=",
-}
-_NP_UNARY = {
-    "negative",
-    "reciprocal",
-    "square",
-    "exp",
-    "exp2",
-    "expm1",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "sqrt",
-    "cbrt",
-    "sin",
-    "cos",
-    "tan",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-    "absolute",
-    "sign",
-    "floor",
-    "ceil",
-    "rint",
-    "trunc",
-    "logical_not",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "signbit",
-}
-_NP_BINARY = {
-    "arctan2",
-    "hypot",
-    "maximum",
-    "minimum",
-    "fmax",
-    "fmin",
-    "logaddexp",
-    "logaddexp2",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-}
-
-
 class _Emitter:
     def __init__(self, g: Graph, fast: bool = False) -> None:
         self.g = g
@@ -182,6 +106,7 @@ class _Emitter:
         self.names = var_names(g)
         self.ns: dict[str, Any] = {"np": np}
         self.nconst = 0
+        self.eqn: Any = None  # the equation being written (for ``source`` formats)
 
     def fresh(self, hint: str) -> str:
         """A new namespace name ``_<hint><k>`` (never a dunder, never taken)."""
@@ -232,51 +157,28 @@ class _Emitter:
             return "()"
         return ", ".join(parts) + ("," if len(parts) == 1 else "")
 
+    def literal(self, v: Any) -> str:
+        """A parameter value for a primitive's ``source`` format (see ``ops/_util.py``)."""
+        return self.param(v)
+
     def expr(self, e: Any) -> str:
-        """The right-hand side for ``e``: NumPy's own spelling for the common primitives (when
-        the equation has their usual arity and params), else a call of the impl."""
-        name = e.prim.name
+        """The right-hand side for ``e``, from the primitive's own description: its
+        ``source`` format, its infix operator or its NumPy spelling (for a call with no
+        params and its usual arity), else a call of the impl."""
+        prim = e.prim
         args = [self.operand(i) for i in e.inputs]
-        p = e.params
-        n = len(args)
-        keys = set(p)
-        if not _is_registered(e.prim):
-            return self.call(e, args)
-        if not keys and n == 2 and name in _BINOPS:
-            return f"{args[0]} {_BINOPS[name]} {args[1]}"
-        if not keys and n == 1 and name == "negative":
-            return f"-{args[0]}"
-        if not keys and n == 1 and name in _NP_UNARY:
-            return f"np.{name}({args[0]})"
-        if not keys and n == 2 and name in _NP_BINARY:
-            return f"np.{name}({args[0]}, {args[1]})"
-        if not keys and n == 3 and name == "where":
-            return f"np.where({args[0]}, {args[1]}, {args[2]})"
-        if not keys and n == 1 and name == "stop_gradient":
-            return args[0]
-        reduction = name in ("sum", "max", "min", "prod", "any", "all")
-        if n == 1 and keys == {"axis", "keepdims"} and reduction and isinstance(p["keepdims"], (bool, np.bool_)):
-            kd = ", keepdims=True" if p["keepdims"] else ""
-            if self.fast and name == "sum" and e.outputs[0].dtype.kind in "fc" and e.inputs[0].shape:
-                # the ufunc method directly: np.sum's Python wrapper costs microseconds per call
-                return f"np.add.reduce({args[0]}, axis={self.param(p['axis'])}{kd})"
-            return f"np.{name}({args[0]}, axis={self.param(p['axis'])}{kd})"
-        if n == 1 and keys == {"shape"} and name in ("reshape", "broadcast_to"):
-            return f"np.{name}({args[0]}, {self.param(p['shape'])})"
-        if n == 1 and keys == {"axes"} and name == "transpose":
-            if p["axes"] == (1, 0) and type(p["axes"]) is tuple:
-                return f"{args[0]}.T"
-            return f"np.transpose({args[0]}, {self.param(p['axes'])})"
-        if keys == {"axis"} and name == "concatenate":
-            return f"np.concatenate([{', '.join(args)}], axis={self.param(p['axis'])})"
-        if keys == {"subscripts"} and name == "einsum":
-            return f"np.einsum({', '.join([self.param(p['subscripts']), *args])})"
-        if n == 1 and keys == {"axis"} and name == "cumsum":
-            return f"np.cumsum({args[0]}, axis={self.param(p['axis'])})"
-        if n == 1 and keys == {"idx"} and name == "getitem":
-            return f"{args[0]}[{self.index(p['idx'])}]"
-        if n == 1 and "dtype" in keys and name in ("astype", "astype_nondiff"):
-            return f"np.asarray({args[0]}).astype({self.param(p['dtype'])})"
+        if prim.source is not None:
+            self.eqn = e
+            text = prim.source(args, e.params, self)
+            if text is not None:
+                return text
+        if not e.params and len(args) == prim.nargs:  # (a loaded graph may call with any arity)
+            if prim.infix is not None and len(args) == 2:
+                return f"{args[0]} {prim.infix} {args[1]}"
+            if prim.infix is not None and len(args) == 1:
+                return f"{prim.infix}{args[0]}"
+            if prim.numpy is not None:
+                return f"{prim.numpy}({', '.join(args)})"
         return self.call(e, args)
 
     def call(self, e: Any, args: list[str]) -> str:
@@ -300,54 +202,11 @@ class _Emitter:
         return name
 
 
-# Elementwise ops whose result may be written into a dying operand's buffer (``out=``), and
-# ops known to return a fresh array (never a view of another variable).
-_INPLACE_UFUNCS = {
-    "add",
-    "subtract",
-    "multiply",
-    "true_divide",
-    "power",
-    "negative",
-    "exp",
-    "log",
-    "tanh",
-    "sin",
-    "cos",
-    "sqrt",
-    "square",
-    "reciprocal",
-    "absolute",
-    "expm1",
-    "log1p",
-    "maximum",
-    "minimum",
-}
-_FRESH = _INPLACE_UFUNCS | {  # (not einsum: np.einsum("ij->ji", a) is a view of a)
-    "matmul",
-    "where",
-    "concatenate",
-    "cumsum",
-    "sum",
-    "prod",
-    "max",
-    "min",
-    "scatter_add",
-    "exp2",
-    "log2",
-    "log10",
-    "arctan",
-    "sinh",
-    "cosh",
-    "logaddexp",
-}
-
-
 def _inplace_target(e: Any, k: int, last: dict, fresh: set, viewed: set) -> int | None:
     """Index of an operand of ``e`` whose buffer can take the result: it dies here, was made
     fresh by an earlier equation (not an input, not a view), and has the result's shape and
     dtype.  Reusing it saves an allocation, as NumPy's own temporary elision does."""
-    if e.prim.name not in _INPLACE_UFUNCS or e.params or e.prim.multiple_results or not _is_registered(e.prim):
+    if not e.prim.inplace or e.params or e.prim.multiple_results or e.prim.numpy is None:
         return None
     out = e.outputs[0]
     if len(out.shape) == 0:
@@ -398,10 +257,10 @@ def graph_source(g: Graph, free: bool = False) -> tuple[str, dict[str, Any]]:
         j = _inplace_target(e, k, last, fresh, viewed) if free else None
         if j is not None:
             ops = ", ".join(em.operand(i) for i in e.inputs)
-            lines.append(f"    {lhs} = np.{e.prim.name}({ops}, out={em.names[e.inputs[j].id]})")
+            lines.append(f"    {lhs} = {e.prim.numpy}({ops}, out={em.names[e.inputs[j].id]})")
         else:
             lines.append(f"    {lhs} = {em.expr(e)}")
-        if e.prim.name in _FRESH and not e.prim.multiple_results:
+        if e.prim.fresh and not e.prim.multiple_results:
             fresh.add(e.outputs[0].id)
         else:
             viewed.update(i.id for i in e.inputs if isinstance(i, Var))

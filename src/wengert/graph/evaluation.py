@@ -13,19 +13,15 @@ from ..tree import tree_flatten
 from .ir import Graph, Literal, Var
 from .printing import var_names
 
-_INFIX = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/", "power": "**", "matmul": "@"}
-
 
 def step_text(e: Any, names: dict[int, str]) -> str:
     """A step in ordinary notation: ``x1 * x2``, ``log(x1)``, ``sum(v3, axis=(0,))``."""
     ops = [names[i.id] if isinstance(i, Var) else repr(i) for i in e.inputs]
-    n = e.prim.name
-    if n in _INFIX and len(ops) == 2 and not e.params:
-        return f"{ops[0]} {_INFIX[n]} {ops[1]}"
-    if n == "negative":
-        return f"-{ops[0]}"
+    p = e.prim
+    if p.infix is not None and not e.params and len(ops) == p.nargs:
+        return f"{ops[0]} {p.infix} {ops[1]}" if len(ops) == 2 else f"{p.infix}{ops[0]}"
     args = ops + [f"{k}={v!r}" for k, v in e.params.items()]
-    return f"{n}({', '.join(args)})"
+    return f"{p.name}({', '.join(args)})"
 
 
 class EvaluationTrace:

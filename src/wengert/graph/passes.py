@@ -17,6 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
+from ..ops.contract import einsum_p, matmul_p
+from ..ops.elementwise import add_p, exp_p, log_p, multiply_p, negative_p, power_p, subtract_p, true_divide_p
+from ..ops.shape import broadcast_to_p, reshape_p, sum_p, transpose_p
+from .control import scan_p
 from .ir import Eqn, Graph, Literal, Var
 from .tracing import _params_key
 
@@ -60,7 +64,7 @@ def dce(g: Graph) -> tuple[Graph, Counter]:
     pruned = 0
     for e in reversed(g.eqns):
         if any(o.id in live for o in e.outputs):
-            if e.prim.name == "scan":
+            if e.prim is scan_p:
                 ne = _prune_scan(e, live)
                 if ne is not None:
                     e = ne
@@ -148,7 +152,7 @@ def _foldable(e: Eqn) -> bool:
             return False
     if any(isinstance(v, Graph) for v in e.params.values()):
         return False
-    if e.prim.name == "power":
+    if _same_op(e.prim, power_p):
         b, x = (i.value for i in e.inputs)
         if isinstance(b, int) and isinstance(x, int) and x > 0:
             bits = x * math.log2(abs(b)) if b not in (0, 1, -1) else 1
@@ -192,11 +196,24 @@ class Rule:
 
     __slots__ = ("name", "prim", "fn")
 
-    def __init__(self, name: str, prim: str, fn: Callable[..., Any]) -> None:
+    def __init__(self, name: str, prim: Primitive, fn: Callable[..., Any]) -> None:
+        if not isinstance(prim, Primitive):
+            raise TypeError(f"Rule {name!r}: prim must be a Primitive (rules are keyed by the op itself), got {prim!r}")
         self.name, self.prim, self.fn = name, prim, fn
 
     def __repr__(self) -> str:
-        return f"Rule({self.name} on {self.prim})"
+        return f"Rule({self.name} on {self.prim.name})"
+
+
+def _base_op(prim: Primitive) -> Primitive:
+    """The registered op a primitive is (a gradient override's copy computes the same op:
+    the rewrites of values apply to it too)."""
+    base = Primitive.registry.get(prim.name)
+    return base if base is not None and base.impl is prim.impl else prim
+
+
+def _same_op(prim: Primitive, op: Primitive) -> bool:
+    return prim is op or _base_op(prim) is op
 
 
 def _is_const(x: Operand, c: float) -> bool:
@@ -217,10 +234,6 @@ def _same_aval(x: Operand, out: Var) -> bool:
     return tuple(x.shape) == tuple(out.shape) and np.dtype(x.dtype) == out.dtype
 
 
-# Ops whose results are finite whenever their inputs are: x*0 -> 0 is valid only then.
-_FINITE_OUT = {"sin", "cos", "tanh", "sign", "arctan"}
-
-
 def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
     if isinstance(x, Literal):
         try:
@@ -228,7 +241,8 @@ def _known_finite(x: Operand, producer: dict[int, Eqn]) -> bool:
         except TypeError:
             return False
     e = producer.get(x.id)
-    return e is not None and e.prim.name in _FINITE_OUT and all(_known_finite(i, producer) for i in e.inputs)
+    # x*0 -> 0 is valid only when x is finite: ops described ``finite`` keep finite inputs finite
+    return e is not None and e.prim.finite and all(_known_finite(i, producer) for i in e.inputs)
 
 
 def _identity(pos_const: float, sides: tuple[int, ...]) -> Callable:
@@ -252,11 +266,11 @@ def _mul_zero(e: Eqn, producer: dict) -> Any:
     return None
 
 
-def _involution(inner: str) -> Callable:
+def _involution(inner: Primitive) -> Callable:
     def fn(e: Eqn, producer: dict) -> Any:
         x = e.inputs[0]
         p = producer.get(x.id) if isinstance(x, Var) else None
-        if p is not None and p.prim.name == inner and _same_aval(p.inputs[0], e.outputs[0]):
+        if p is not None and _same_op(p.prim, inner) and _same_aval(p.inputs[0], e.outputs[0]):
             return p.inputs[0]
         return None
 
@@ -266,7 +280,7 @@ def _involution(inner: str) -> Callable:
 def _transpose_transpose(e: Eqn, producer: dict) -> Any:
     x = e.inputs[0]
     p = producer.get(x.id) if isinstance(x, Var) else None
-    if p is None or p.prim.name != "transpose":
+    if p is None or not _same_op(p.prim, transpose_p):
         return None
     a, b = p.params["axes"], e.params["axes"]
     comp = tuple(a[i] for i in b)
@@ -280,7 +294,7 @@ def _reshape_reshape(e: Eqn, producer: dict) -> Any:
     if tuple(x.shape) == tuple(e.params["shape"]):
         return x
     p = producer.get(x.id) if isinstance(x, Var) else None
-    if p is None or p.prim.name != "reshape":
+    if p is None or not _same_op(p.prim, reshape_p):
         return None
     if tuple(p.inputs[0].shape) == tuple(e.params["shape"]):
         return p.inputs[0]
@@ -288,8 +302,6 @@ def _reshape_reshape(e: Eqn, producer: dict) -> Any:
 
 
 def _neg_one_times(e: Eqn, producer: dict) -> Any:
-    from ..ops.elementwise import negative_p
-
     for s in (0, 1):
         if _is_const(e.inputs[s], -1.0) and _same_aval(e.inputs[1 - s], e.outputs[0]):
             return [Eqn(negative_p, (e.inputs[1 - s],), {}, e.outputs)]
@@ -298,11 +310,9 @@ def _neg_one_times(e: Eqn, producer: dict) -> Any:
 
 def _sum_of_broadcast(e: Eqn, producer: dict) -> Any:
     """sum(broadcast_to(x, s)) over all axes, x a scalar: x * size."""
-    from ..ops.elementwise import multiply_p
-
     x = e.inputs[0]
     p = producer.get(x.id) if isinstance(x, Var) else None
-    if p is None or p.prim.name != "broadcast_to" or e.params["keepdims"]:
+    if p is None or not _same_op(p.prim, broadcast_to_p) or e.params["keepdims"]:
         return None
     src = p.inputs[0]
     if tuple(src.shape) != () or tuple(e.params["axis"]) != tuple(range(len(x.shape))):
@@ -317,26 +327,26 @@ def _broadcast_same(e: Eqn, producer: dict) -> Any:
 
 
 RULES: list[Rule] = [
-    Rule("mul_one", "multiply", _identity(1.0, (0, 1))),
-    Rule("add_zero", "add", _identity(0.0, (0, 1))),
-    Rule("sub_zero", "subtract", _identity(0.0, (1,))),
-    Rule("div_one", "true_divide", _identity(1.0, (1,))),
-    Rule("pow_one", "power", _identity(1.0, (1,))),
-    Rule("mul_zero", "multiply", _mul_zero),
-    Rule("neg_neg", "negative", _involution("negative")),
-    Rule("exp_log", "exp", _involution("log")),
-    Rule("log_exp", "log", _involution("exp")),
-    Rule("transpose_transpose", "transpose", _transpose_transpose),
-    Rule("reshape_reshape", "reshape", _reshape_reshape),
-    Rule("neg_one_times", "multiply", _neg_one_times),
-    Rule("sum_of_broadcast", "sum", _sum_of_broadcast),
-    Rule("broadcast_same_shape", "broadcast_to", _broadcast_same),
+    Rule("mul_one", multiply_p, _identity(1.0, (0, 1))),
+    Rule("add_zero", add_p, _identity(0.0, (0, 1))),
+    Rule("sub_zero", subtract_p, _identity(0.0, (1,))),
+    Rule("div_one", true_divide_p, _identity(1.0, (1,))),
+    Rule("pow_one", power_p, _identity(1.0, (1,))),
+    Rule("mul_zero", multiply_p, _mul_zero),
+    Rule("neg_neg", negative_p, _involution(negative_p)),
+    Rule("exp_log", exp_p, _involution(log_p)),
+    Rule("log_exp", log_p, _involution(exp_p)),
+    Rule("transpose_transpose", transpose_p, _transpose_transpose),
+    Rule("reshape_reshape", reshape_p, _reshape_reshape),
+    Rule("neg_one_times", multiply_p, _neg_one_times),
+    Rule("sum_of_broadcast", sum_p, _sum_of_broadcast),
+    Rule("broadcast_same_shape", broadcast_to_p, _broadcast_same),
 ]
 
 
 def simplify(g: Graph, rules: Sequence[Rule] | None = None) -> tuple[Graph, Counter]:
     """Apply the rewrite rules in one sweep over the equations (``optimize`` repeats it)."""
-    table: dict[str, list[Rule]] = {}
+    table: dict[Primitive, list[Rule]] = {}
     for r in RULES if rules is None else rules:
         table.setdefault(r.prim, []).append(r)
     env: dict[int, Operand] = {}
@@ -347,7 +357,7 @@ def simplify(g: Graph, rules: Sequence[Rule] | None = None) -> tuple[Graph, Coun
         ins = tuple(_subst(i, env) for i in e.inputs)
         e2 = Eqn(e.prim, ins, e.params, e.outputs) if ins != e.inputs else e
         replaced = False
-        for r in table.get(e2.prim.name, ()):
+        for r in table.get(_base_op(e2.prim), ()):
             res = r.fn(e2, producer)
             if res is None:
                 continue
@@ -475,7 +485,7 @@ def _hoist_one(e: Eqn) -> list[Eqn] | None:
         else:
             kept.append(be)  # constant-only: leave it (cheap, or folded)
             loop_dep.update(o.id for o in be.outputs)
-    if not hoisted or not any(be.prim.name in ("matmul", "einsum") for be in hoisted):
+    if not hoisted or not any(_base_op(be.prim) in (matmul_p, einsum_p) for be in hoisted):
         return None
     made = {o.id for be in hoisted for o in be.outputs}
     used_later = {i.id for be in kept for i in be.inputs if isinstance(i, Var)} | {
@@ -505,7 +515,7 @@ def hoist(g: Graph) -> tuple[Graph, Counter]:
     eqns: list[Eqn] = []
     n = 0
     for e in g.eqns:
-        res = _hoist_one(e) if e.prim.name == "scan" else None
+        res = _hoist_one(e) if e.prim is scan_p else None
         if res is None:
             eqns.append(e)
         else:
@@ -576,7 +586,7 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
         if not isinstance(out, Var) or uses.get(c.id, 0) != 1:
             continue
         acc = producer.get(out.id)
-        if acc is None or acc.prim.name != "add" or uses.get(out.id, 0) != 1:
+        if acc is None or not _same_op(acc.prim, add_p) or uses.get(out.id, 0) != 1:
             continue
         ins = [i for i in acc.inputs]
         if not any(isinstance(i, Var) and i.id == c.id for i in ins):
@@ -586,7 +596,7 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
             continue
         protected = {v.id for v in carries}
         sub = _exclusive_subdag(body, term, protected)
-        if sub is None or not any(s.prim.name in ("matmul", "einsum", "sum") for s in sub[0]):
+        if sub is None or not any(_base_op(s.prim) in (matmul_p, einsum_p, sum_p) for s in sub[0]):
             continue
         sub_eqns, leaves = sub
         if any(lv.id == c.id for lv in leaves):
@@ -637,7 +647,7 @@ def reduce_scans(g: Graph) -> tuple[Graph, Counter]:
         changed = False
         out: list[Eqn] = []
         for e in eqns:
-            res = _reduce_one(e) if e.prim.name == "scan" else None
+            res = _reduce_one(e) if e.prim is scan_p else None
             if res is None:
                 out.append(e)
             else:

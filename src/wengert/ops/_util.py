@@ -57,3 +57,39 @@ def one_axis(axis: Any, ndim: int) -> int:
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(int(axis), ndim)
     return int(axis) % ndim
+
+
+# --------------------------------------------------------------------------- NumPy source formats
+# ``Primitive.describe(source=...)`` hooks: ``source(args, params, em)`` returns the NumPy
+# source of one call (``args`` are operand texts; ``em.literal(v)`` writes a parameter value,
+# ``em.index(idx)`` an index, ``em.fast`` asks for the compiled spelling, ``em.eqn`` is the
+# equation) or None for the generic call of the impl.
+
+
+def reduction_source(np_name: str, fast_ufunc: str | None = None) -> Any:
+    """``np.sum(x, axis=..., keepdims=True)``; with ``fast_ufunc`` the compiled form calls the
+    ufunc's reduce directly on float arrays (np.sum's Python wrapper costs microseconds)."""
+
+    def source(args: list, params: dict, em: Any) -> str | None:
+        if len(args) != 1 or set(params) != {"axis", "keepdims"} or not isinstance(params["keepdims"], (bool, np.bool_)):
+            return None
+        kd = ", keepdims=True" if params["keepdims"] else ""
+        e = em.eqn
+        if fast_ufunc is not None and em.fast and e.outputs[0].dtype.kind in "fc" and e.inputs[0].shape:
+            return f"{fast_ufunc}.reduce({args[0]}, axis={em.literal(params['axis'])}{kd})"
+        return f"{np_name}({args[0]}, axis={em.literal(params['axis'])}{kd})"
+
+    return source
+
+
+def keyword_source(np_name: str, *names: str, positional: bool = True) -> Any:
+    """``np_name(x, v1, v2)`` when the params are exactly ``names`` (in that order; as
+    keywords with ``positional=False``)."""
+
+    def source(args: list, params: dict, em: Any) -> str | None:
+        if set(params) != set(names):
+            return None
+        vals = [em.literal(params[k]) if positional else f"{k}={em.literal(params[k])}" for k in names]
+        return f"{np_name}({', '.join([*args, *vals])})"
+
+    return source

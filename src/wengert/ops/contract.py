@@ -65,7 +65,7 @@ def _matmul_impl(a: Any, b: Any) -> Any:
     return a @ b
 
 
-matmul_p = Primitive("matmul", _matmul_impl)
+matmul_p = Primitive("matmul", _matmul_impl).describe(numpy="np.matmul", infix="@", nargs=2, fresh=True)
 matmul_p.defvjp(_matmul_vjp_a, _matmul_vjp_b, save="args")
 matmul_p.defjvp(_multilinear_jvp(matmul_p))
 
@@ -181,6 +181,16 @@ def _einsum_vjp(i: int) -> Any:
 
 
 einsum_p = Primitive("einsum", _einsum_impl)
+
+
+def _einsum_source(args: list, params: dict, em: Any) -> str | None:
+    # (not fresh: np.einsum("ij->ji", a) is a view of a)
+    if set(params) != {"subscripts"}:
+        return None
+    return f"np.einsum({', '.join([em.literal(params['subscripts']), *args])})"
+
+
+einsum_p.describe(source=_einsum_source)
 einsum_p.defjvp(_multilinear_jvp(einsum_p))
 
 

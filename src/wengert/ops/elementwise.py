@@ -66,15 +66,41 @@ def _jvp_from_partials(fns: tuple) -> Callable:
     return jvp
 
 
+def _elementwise_batch(prim: Primitive) -> Callable:
+    """vmap rule shared by elementwise ops: give batched arguments the full rank (batch
+    axis first), then apply the op; broadcasting does the rest."""
+
+    def rule(vals: list, batched: list, size: int, **params: Any) -> Any:
+        n = 0
+        for v, b in zip(vals, batched):
+            r = len(shape_of(v)) - (1 if b else 0)
+            if r > n:
+                n = r
+        args = []
+        for v, b in zip(vals, batched):
+            if b:
+                s = shape_of(v)
+                if len(s) - 1 < n:
+                    v = reshape_p.bind(v, shape=(s[0],) + (1,) * (n - len(s) + 1) + s[1:])
+            args.append(v)
+        return prim.bind(*args, **params)
+
+    return rule
+
+
 def defpartials(prim: Primitive, *partials: Callable | None, save: str = "args") -> Primitive:
     """Define an elementwise primitive's derivatives by its partial derivatives.
 
     ``partials[i](ans, *args)`` (or ``partials[i](ans)`` with ``save="ans"``) returns
     d ans / d args[i], broadcastable against ``ans``; ``None`` marks a non-differentiable
     argument.  The VJP multiplies by the cotangent and sums away broadcasting; the JVP
-    multiplies by the tangents and adds.
+    multiplies by the tangents and adds.  The primitive is elementwise: it gets the shared
+    batching rule (unless it has one) and is described so.
     """
     prim.partials = partials
+    prim.elementwise = True
+    if prim.batch is None:
+        prim.batch = _elementwise_batch(prim)
     flag = {"args": SAVE_ARGS, "both": 3, "ans": 2}[save]
     with_args = bool(flag & SAVE_ARGS)
     n = len(partials)
@@ -93,15 +119,26 @@ def _ans_only(fn: Callable | None) -> Callable | None:
     return lambda ans, *args, **params: fn(ans, **params)
 
 
-def _ufunc(name: str, impl: Callable, **kw: Any) -> Primitive:
-    return Primitive(name, impl, **kw)
+def _ufunc(
+    name: str, impl: Callable, ufunc: np.ufunc | None = None, nondiff: bool = False, parse: bool = False, **desc: Any
+) -> Primitive:
+    """An elementwise primitive; ``ufunc`` is the NumPy ufunc it computes (``impl`` itself
+    when that is one), which gives its NumPy spelling, its arity and a fresh result.
+    ``parse=True``: the expression parser reads it by its math name."""
+    p = Primitive(name, impl, nondiff=nondiff)
+    u = ufunc if ufunc is not None else (impl if isinstance(impl, np.ufunc) else None)
+    base: dict[str, Any] = {"elementwise": True, "math": desc.get("math", name)}
+    if u is not None:
+        base.update(numpy=f"np.{u.__name__}", nargs=u.nin, fresh=True)
+    if parse:
+        base["parse_names"] = (base["math"],)
+    base.update(desc)
+    p.batch = _elementwise_batch(p)
+    return p.describe(**base)
 
 
 # NumPy's own array and scalar types: Python's operators on them are NumPy's ufuncs.
-_NUMPY_TYPES = frozenset(
-    {np.ndarray}
-    | {t for t in np.sctypeDict.values() if isinstance(t, type) and issubclass(t, np.generic)}
-)
+_NUMPY_TYPES = frozenset({np.ndarray} | {t for t in np.sctypeDict.values() if isinstance(t, type) and issubclass(t, np.generic)})
 
 
 _PY_SCALARS = frozenset({bool, int, float, complex})
@@ -149,7 +186,7 @@ def _numpy_unop(pyop: Callable, ufunc: np.ufunc) -> Callable:
 
 # --------------------------------------------------------------------------- arithmetic
 
-add_p = _ufunc("add", _numpy_binop(operator.add, np.add, exact_ints=True))
+add_p = _ufunc("add", _numpy_binop(operator.add, np.add, exact_ints=True), np.add, infix="+", prec=10, inplace=True)
 # (the shape test inline: these rules run once per add on every backward pass)
 add_p.defvjp(
     lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
@@ -159,7 +196,9 @@ add_p.defvjp(
 add_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
 add_p.linear = True
 
-subtract_p = _ufunc("subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True))
+subtract_p = _ufunc(
+    "subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True), np.subtract, infix="-", prec=10, inplace=True
+)
 subtract_p.defvjp(
     lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
     lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
@@ -168,7 +207,7 @@ subtract_p.defvjp(
 subtract_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0)
 subtract_p.linear = True
 
-negative_p = _ufunc("negative", _numpy_unop(operator.neg, np.negative))
+negative_p = _ufunc("negative", _numpy_unop(operator.neg, np.negative), np.negative, infix="-", prec=30, inplace=True)
 negative_p.defvjp(lambda ct, ans: negative_p.bind(ct), save="none")
 negative_p.partials = (lambda ans, x: -1.0,)
 negative_p.linear = True
@@ -192,7 +231,9 @@ add_p.defjvp(_add_jvp)
 subtract_p.defjvp(_sub_jvp)
 negative_p.defjvp(lambda ts, ans, x: negative_p.bind(ts[0]))
 
-multiply_p = _ufunc("multiply", _numpy_binop(operator.mul, np.multiply, exact_ints=True))
+multiply_p = _ufunc(
+    "multiply", _numpy_binop(operator.mul, np.multiply, exact_ints=True), np.multiply, infix="*", prec=20, inplace=True
+)
 defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
 # The same VJPs without calling the partials (the most frequent rule of a backward pass).
 multiply_p.defvjp(
@@ -201,7 +242,9 @@ multiply_p.defvjp(
     save="args",
 )
 
-true_divide_p = _ufunc("true_divide", _numpy_binop(operator.truediv, np.true_divide))
+true_divide_p = _ufunc(
+    "true_divide", _numpy_binop(operator.truediv, np.true_divide), np.true_divide, infix="/", prec=20, inplace=True
+)
 defpartials(
     true_divide_p,
     lambda ans, x, y: true_divide_p.bind(1.0, y),  # not reciprocal: exact for integer y
@@ -219,9 +262,7 @@ def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
         if y == 2:
             return multiply_p.bind(x, 2)
         return multiply_p.bind(y, power_p.bind(x, y - 1))
-    return where(
-        equal(y, 0), 0.0, multiply_p.bind(y, power_p.bind(x, subtract_p.bind(y, 1)))
-    )
+    return where(equal(y, 0), 0.0, multiply_p.bind(y, power_p.bind(x, subtract_p.bind(y, 1))))
 
 
 def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
@@ -235,42 +276,40 @@ def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
     return multiply_p.bind(ans, log_p.bind(safe_x))
 
 
-power_p = _ufunc("power", _numpy_binop(operator.pow, np.power, exact_ints=True))
+power_p = _ufunc("power", _numpy_binop(operator.pow, np.power, exact_ints=True), np.power, infix="**", prec=40, inplace=True)
 defpartials(power_p, _pow_dx, _pow_dy, save="both")
 
-reciprocal_p = _ufunc("reciprocal", np.reciprocal)
-defpartials(
-    reciprocal_p, lambda ans: negative_p.bind(multiply_p.bind(ans, ans)), save="ans"
-)
+reciprocal_p = _ufunc("reciprocal", np.reciprocal, inplace=True)
+defpartials(reciprocal_p, lambda ans: negative_p.bind(multiply_p.bind(ans, ans)), save="ans")
 
-square_p = _ufunc("square", np.square)
+square_p = _ufunc("square", np.square, inplace=True, parse=True)
 defpartials(square_p, lambda ans, x: multiply_p.bind(x, 2))
 
 # --------------------------------------------------------------------------- exp / log
 
-exp_p = _ufunc("exp", np.exp)
+exp_p = _ufunc("exp", np.exp, latex=r"\exp", inplace=True, parse=True)
 defpartials(exp_p, lambda ans: ans, save="ans")
-exp2_p = _ufunc("exp2", np.exp2)
+exp2_p = _ufunc("exp2", np.exp2, parse=True)
 defpartials(exp2_p, lambda ans: multiply_p.bind(ans, _LN2), save="ans")
-expm1_p = _ufunc("expm1", np.expm1)
+expm1_p = _ufunc("expm1", np.expm1, inplace=True, parse=True)
 defpartials(expm1_p, lambda ans: add_p.bind(ans, 1.0), save="ans")
-log_p = _ufunc("log", np.log)
+log_p = _ufunc("log", np.log, latex=r"\log", parse_names=("log", "ln"), inplace=True)
 defpartials(log_p, lambda ans, x: reciprocal_p.bind(x))
-log2_p = _ufunc("log2", np.log2)
+log2_p = _ufunc("log2", np.log2, parse=True)
 defpartials(log2_p, lambda ans, x: reciprocal_p.bind(multiply_p.bind(x, _LN2)))
-log10_p = _ufunc("log10", np.log10)
+log10_p = _ufunc("log10", np.log10, parse=True)
 defpartials(log10_p, lambda ans, x: reciprocal_p.bind(multiply_p.bind(x, _LN10)))
-log1p_p = _ufunc("log1p", np.log1p)
+log1p_p = _ufunc("log1p", np.log1p, inplace=True, parse=True)
 defpartials(log1p_p, lambda ans, x: reciprocal_p.bind(add_p.bind(x, 1.0)))
-sqrt_p = _ufunc("sqrt", np.sqrt)
+sqrt_p = _ufunc("sqrt", np.sqrt, inplace=True, parse=True)
 defpartials(sqrt_p, lambda ans: true_divide_p.bind(0.5, ans), save="ans")
-cbrt_p = _ufunc("cbrt", np.cbrt)
+cbrt_p = _ufunc("cbrt", np.cbrt, parse=True)
 defpartials(
     cbrt_p,
     lambda ans: reciprocal_p.bind(multiply_p.bind(square_p.bind(ans), 3.0)),
     save="ans",
 )
-logaddexp_p = _ufunc("logaddexp", np.logaddexp)
+logaddexp_p = _ufunc("logaddexp", np.logaddexp, parse=True)
 defpartials(
     logaddexp_p,
     lambda ans, x, y: exp_p.bind(subtract_p.bind(x, ans)),
@@ -287,9 +326,9 @@ defpartials(
 
 # --------------------------------------------------------------------------- trigonometric
 
-sin_p = _ufunc("sin", np.sin)
-cos_p = _ufunc("cos", np.cos)
-tan_p = _ufunc("tan", np.tan)
+sin_p = _ufunc("sin", np.sin, latex=r"\sin", finite=True, inplace=True, parse=True)
+cos_p = _ufunc("cos", np.cos, latex=r"\cos", finite=True, inplace=True, parse=True)
+tan_p = _ufunc("tan", np.tan, latex=r"\tan", parse=True)
 defpartials(sin_p, lambda ans, x: cos_p.bind(x))
 defpartials(cos_p, lambda ans, x: negative_p.bind(sin_p.bind(x)))
 defpartials(tan_p, lambda ans: add_p.bind(multiply_p.bind(ans, ans), 1.0), save="ans")
@@ -299,13 +338,11 @@ def _one_minus_sq(x: Any) -> Any:
     return subtract_p.bind(1.0, multiply_p.bind(x, x))
 
 
-arcsin_p = _ufunc("arcsin", np.arcsin)
+arcsin_p = _ufunc("arcsin", np.arcsin, math="asin", latex=r"\arcsin", parse_names=("asin", "arcsin"))
 defpartials(arcsin_p, lambda ans, x: reciprocal_p.bind(sqrt_p.bind(_one_minus_sq(x))))
-arccos_p = _ufunc("arccos", np.arccos)
-defpartials(
-    arccos_p, lambda ans, x: negative_p.bind(reciprocal_p.bind(sqrt_p.bind(_one_minus_sq(x))))
-)
-arctan_p = _ufunc("arctan", np.arctan)
+arccos_p = _ufunc("arccos", np.arccos, math="acos", latex=r"\arccos", parse_names=("acos", "arccos"))
+defpartials(arccos_p, lambda ans, x: negative_p.bind(reciprocal_p.bind(sqrt_p.bind(_one_minus_sq(x)))))
+arctan_p = _ufunc("arctan", np.arctan, math="atan", latex=r"\arctan", parse_names=("atan", "arctan"), finite=True)
 defpartials(arctan_p, lambda ans, x: reciprocal_p.bind(add_p.bind(multiply_p.bind(x, x), 1.0)))
 
 
@@ -313,13 +350,13 @@ def _atan2_den(y: Any, x: Any) -> Any:
     return add_p.bind(multiply_p.bind(x, x), multiply_p.bind(y, y))
 
 
-arctan2_p = _ufunc("arctan2", np.arctan2)
+arctan2_p = _ufunc("arctan2", np.arctan2, math="atan2", parse_names=("atan2", "arctan2"))
 defpartials(
     arctan2_p,
     lambda ans, y, x: true_divide_p.bind(x, _atan2_den(y, x)),
     lambda ans, y, x: negative_p.bind(true_divide_p.bind(y, _atan2_den(y, x))),
 )
-hypot_p = _ufunc("hypot", np.hypot)
+hypot_p = _ufunc("hypot", np.hypot, parse=True)
 defpartials(
     hypot_p,
     lambda ans, x, y: true_divide_p.bind(x, ans),
@@ -327,18 +364,18 @@ defpartials(
     save="both",
 )
 
-sinh_p = _ufunc("sinh", np.sinh)
-cosh_p = _ufunc("cosh", np.cosh)
-tanh_p = _ufunc("tanh", np.tanh)
+sinh_p = _ufunc("sinh", np.sinh, latex=r"\sinh", parse=True)
+cosh_p = _ufunc("cosh", np.cosh, latex=r"\cosh", parse=True)
+tanh_p = _ufunc("tanh", np.tanh, latex=r"\tanh", finite=True, inplace=True, parse=True)
 defpartials(sinh_p, lambda ans, x: cosh_p.bind(x))
 defpartials(cosh_p, lambda ans, x: sinh_p.bind(x))
 defpartials(tanh_p, lambda ans: _one_minus_sq(ans), save="ans")
-arcsinh_p = _ufunc("arcsinh", np.arcsinh)
+arcsinh_p = _ufunc("arcsinh", np.arcsinh, math="asinh", parse_names=("asinh", "arcsinh"))
 defpartials(
     arcsinh_p,
     lambda ans, x: reciprocal_p.bind(sqrt_p.bind(add_p.bind(multiply_p.bind(x, x), 1.0))),
 )
-arccosh_p = _ufunc("arccosh", np.arccosh)
+arccosh_p = _ufunc("arccosh", np.arccosh, math="acosh", parse_names=("acosh", "arccosh"))
 
 
 def _arccosh_d(ans: Any, x: Any) -> Any:
@@ -349,12 +386,12 @@ def _arccosh_d(ans: Any, x: Any) -> Any:
 
 
 defpartials(arccosh_p, _arccosh_d)
-arctanh_p = _ufunc("arctanh", np.arctanh)
+arctanh_p = _ufunc("arctanh", np.arctanh, math="atanh", parse_names=("atanh", "arctanh"))
 defpartials(arctanh_p, lambda ans, x: reciprocal_p.bind(_one_minus_sq(x)))
 
 # --------------------------------------------------------------------------- piecewise
 
-abs_p = _ufunc("absolute", np.abs)
+abs_p = _ufunc("absolute", np.abs, math="abs", foldable=True, inplace=True, parse=True)
 defpartials(abs_p, lambda ans, x: sign_p.bind(x))
 # Complex input (JAX's convention, docs/complex.md): |z| is real and not holomorphic, so its
 # rules are written out: VJP Re(ct) * conj(z) / |z|, JVP Re(conj(z) * t) / |z| (0 at z = 0).
@@ -388,16 +425,18 @@ abs_p.defjvp(_abs_jvp)
 
 # Zero-derivative ops: their outputs are constants to every trace.  ``sign`` is recorded
 # when a gradient override for it is in scope (straight-through estimators).
-sign_p = _ufunc("sign", np.sign, nondiff=True)
+sign_p = _ufunc("sign", np.sign, nondiff=True, foldable=True, finite=True, parse=True)
 sign_p.defvjp(lambda ct, ans, x: zeros_like(ct))
-floor_p = _ufunc("floor", np.floor, nondiff=True)
-ceil_p = _ufunc("ceil", np.ceil, nondiff=True)
+floor_p = _ufunc("floor", np.floor, nondiff=True, foldable=True)
+ceil_p = _ufunc("ceil", np.ceil, nondiff=True, foldable=True)
 rint_p = _ufunc("rint", np.rint, nondiff=True)
 trunc_p = _ufunc("trunc", np.trunc, nondiff=True)
-round_p = _ufunc("round", lambda x, decimals=0: np.round(x, decimals), nondiff=True)
-floor_divide_p = _ufunc("floor_divide", _numpy_binop(operator.floordiv, np.floor_divide), nondiff=True)
+round_p = _ufunc("round", lambda x, decimals=0: np.round(x, decimals), nondiff=True, fresh=True)
+floor_divide_p = _ufunc(
+    "floor_divide", _numpy_binop(operator.floordiv, np.floor_divide), np.floor_divide, nondiff=True, infix="//"
+)
 
-remainder_p = _ufunc("remainder", _numpy_binop(operator.mod, np.remainder))
+remainder_p = _ufunc("remainder", _numpy_binop(operator.mod, np.remainder), np.remainder, infix="%")
 defpartials(
     remainder_p,
     lambda ans, x, y: ones_like(x),
@@ -437,10 +476,10 @@ def _select_jvp(cmp: Callable) -> Callable:
     return jvp
 
 
-maximum_p = _ufunc("maximum", np.maximum)
+maximum_p = _ufunc("maximum", np.maximum, foldable=True, inplace=True, parse=True)
 maximum_p.defvjp(_max_vjp(True), _max_vjp(False), save="args")
 maximum_p.defjvp(_select_jvp(lambda x, y: greater(x, y)))
-minimum_p = _ufunc("minimum", np.minimum)
+minimum_p = _ufunc("minimum", np.minimum, foldable=True, inplace=True, parse=True)
 minimum_p.defvjp(_min_vjp(True), _min_vjp(False), save="args")
 minimum_p.defjvp(_select_jvp(lambda x, y: less(x, y)))
 
@@ -477,7 +516,11 @@ _CMP = {
     "logical_or": np.logical_or,
     "logical_xor": np.logical_xor,
 }
-_cmp_prims = {name: _ufunc(name, fn, nondiff=True) for name, fn in _CMP.items()}
+_CMP_INFIX = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=", "equal": "==", "not_equal": "!="}
+_cmp_prims = {
+    name: _ufunc(name, fn, nondiff=True, boolean=True, foldable=True, infix=_CMP_INFIX.get(name), parse=name in _CMP_INFIX)
+    for name, fn in _CMP.items()
+}
 less = _cmp_prims["less"].bind
 less_equal = _cmp_prims["less_equal"].bind
 greater = _cmp_prims["greater"].bind
@@ -487,11 +530,11 @@ not_equal = _cmp_prims["not_equal"].bind
 logical_and = _cmp_prims["logical_and"].bind
 logical_or = _cmp_prims["logical_or"].bind
 logical_xor = _cmp_prims["logical_xor"].bind
-logical_not = _ufunc("logical_not", np.logical_not, nondiff=True).bind
-isnan = _ufunc("isnan", np.isnan, nondiff=True).bind
-isinf = _ufunc("isinf", np.isinf, nondiff=True).bind
-isfinite = _ufunc("isfinite", np.isfinite, nondiff=True).bind
-signbit = _ufunc("signbit", np.signbit, nondiff=True).bind
+logical_not = _ufunc("logical_not", np.logical_not, nondiff=True, boolean=True, foldable=True).bind
+isnan = _ufunc("isnan", np.isnan, nondiff=True, boolean=True, foldable=True).bind
+isinf = _ufunc("isinf", np.isinf, nondiff=True, boolean=True, foldable=True).bind
+isfinite = _ufunc("isfinite", np.isfinite, nondiff=True, boolean=True, foldable=True).bind
+signbit = _ufunc("signbit", np.signbit, nondiff=True, boolean=True).bind
 
 # --------------------------------------------------------------------------- where / clip
 
@@ -511,7 +554,7 @@ def _where_jvp(ts: tuple, ans: Any, c: Any, x: Any, y: Any) -> Any:
     return broadcast_to_p.bind(out, shape=shape_of(ans)) if shape_of(out) != shape_of(ans) else out
 
 
-where_p = _ufunc("where", lambda c, x, y: np.where(c, x, y))
+where_p = _ufunc("where", lambda c, x, y: np.where(c, x, y), numpy="np.where", nargs=3, fresh=True, parse=True)
 where_p.defvjp(None, _where_vjp(1), _where_vjp(2), save="args")
 where_p.defjvp(_where_jvp)
 
@@ -546,7 +589,15 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
 # --------------------------------------------------------------------------- casts, constants
 
 
-astype_p = _ufunc("astype", lambda x, dtype, orig: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype))
+def _astype_source(args: list, params: dict, em: Any) -> str | None:
+    return f"np.asarray({args[0]}).astype({em.literal(params['dtype'])})" if "dtype" in params and len(args) == 1 else None
+
+
+astype_p = _ufunc(
+    "astype",
+    lambda x, dtype, orig: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype),
+    source=_astype_source,
+)
 
 
 def _astype_jvp(ts: tuple, ans: Any, x: Any, dtype: Any, orig: Any) -> Any:
@@ -561,7 +612,10 @@ def _astype_jvp(ts: tuple, ans: Any, x: Any, dtype: Any, orig: Any) -> Any:
 astype_p.defjvp(_astype_jvp)
 astype_p.linear = True
 _astype_int_p = _ufunc(
-    "astype_nondiff", lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype), nondiff=True
+    "astype_nondiff",
+    lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype),
+    nondiff=True,
+    source=_astype_source,
 )
 
 
@@ -614,7 +668,7 @@ def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
 # --------------------------------------------------------------------------- stop_gradient
 
 
-stop_gradient_p = _ufunc("stop_gradient", lambda x: x, nondiff=True)
+stop_gradient_p = _ufunc("stop_gradient", lambda x: x, nondiff=True, source=lambda args, params, em: args[0])
 
 
 def stop_gradient(x: Any) -> Any:
@@ -635,37 +689,10 @@ def no_float_conversion(name: str) -> TracerConversionError:
 # --------------------------------------------------------------------------- batching
 
 
-def _elementwise_batch(prim: Primitive) -> Callable:
-    """vmap rule shared by elementwise ops: give batched arguments the full rank (batch
-    axis first), then apply the op; broadcasting does the rest."""
-
-    def rule(vals: list, batched: list, size: int, **params: Any) -> Any:
-        n = 0
-        for v, b in zip(vals, batched):
-            r = len(shape_of(v)) - (1 if b else 0)
-            if r > n:
-                n = r
-        args = []
-        for v, b in zip(vals, batched):
-            if b:
-                s = shape_of(v)
-                if len(s) - 1 < n:
-                    v = reshape_p.bind(v, shape=(s[0],) + (1,) * (n - len(s) + 1) + s[1:])
-            args.append(v)
-        return prim.bind(*args, **params)
-
-    return rule
-
-
 def _install_elementwise_batching() -> None:
     for p in Primitive.registry.values():
-        if p.batch is None and p.impl is not None and (p.partials is not None or p.name in _ELEMENTWISE_NAMES):
+        if p.batch is None and p.impl is not None and (p.partials is not None or p.elementwise):
             p.batch = _elementwise_batch(p)
 
 
-_ELEMENTWISE_NAMES = {
-    "sign", "floor", "ceil", "rint", "trunc", "round", "floor_divide", "maximum", "minimum", "fmax",
-    "fmin", "where", "astype", "astype_nondiff", "stop_gradient", "logical_not", "isnan", "isinf",
-    "isfinite", "signbit", *_CMP,
-}
 _install_elementwise_batching()

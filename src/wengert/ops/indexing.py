@@ -51,7 +51,14 @@ def _scatter_add_impl(ct: Any, idx: Any, shape: tuple) -> Any:
 
 
 getitem_p = Primitive("getitem", lambda x, idx: x[idx])
-scatter_add_p = Primitive("scatter_add", _scatter_add_impl)
+scatter_add_p = Primitive("scatter_add", _scatter_add_impl).describe(fresh=True)
+
+
+def _getitem_source(args: list, params: dict, em: Any) -> str | None:
+    return f"{args[0]}[{em.index(params['idx'])}]" if set(params) == {"idx"} and len(args) == 1 else None
+
+
+getitem_p.describe(source=_getitem_source)
 
 getitem_p.defvjp(lambda ct, ans, x, idx: scatter_add_p.bind(ct, idx=idx, shape=x), save="shapes")
 getitem_p.defjvp(lambda ts, ans, x, idx: getitem_p.bind(ts[0], idx=idx))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
-from ._util import dtype_of, normalize_axis, one_axis, shape_of
+from ._util import dtype_of, keyword_source, normalize_axis, one_axis, reduction_source, shape_of
 from .elementwise import (
     add_p,
     astype,
@@ -122,9 +122,11 @@ def _extreme_jvp(ts: tuple, ans: Any, x: Any, axis: tuple, keepdims: bool) -> An
 
 
 amax_p = Primitive("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims))
+amax_p.describe(fresh=True, source=reduction_source("np.max"))
 amax_p.defvjp(_extreme_vjp, save="both")
 amax_p.defjvp(_extreme_jvp)
 amin_p = Primitive("min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims))
+amin_p.describe(fresh=True, source=reduction_source("np.min"))
 amin_p.defvjp(_extreme_vjp, save="both")
 amin_p.defjvp(_extreme_jvp)
 
@@ -231,6 +233,7 @@ def _prod_jvp(ts: tuple, ans: Any, x: Any, axis: tuple, keepdims: bool) -> Any:
 
 
 prod_p = Primitive("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims))
+prod_p.describe(fresh=True, source=reduction_source("np.prod"))
 prod_p.defvjp(_prod_vjp, save="args")
 prod_p.defjvp(_prod_jvp)
 
@@ -268,6 +271,7 @@ def _cumsum_vjp(ct: Any, ans: Any, axis: int) -> Any:
 
 
 cumsum_p = Primitive("cumsum", lambda x, axis: np.cumsum(x, axis=axis))
+cumsum_p.describe(fresh=True, source=keyword_source("np.cumsum", "axis", positional=False))
 cumsum_p.defvjp(_cumsum_vjp, save="none")
 cumsum_p.defjvp(lambda ts, ans, x, axis: cumsum_p.bind(ts[0], axis=axis))
 cumsum_p.linear = True
@@ -337,6 +341,8 @@ cumsum_p.batch = lambda vals, b, size, axis: cumsum_p.bind(vals[0], axis=axis + 
 
 any_p = Primitive("any", lambda x, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims), nondiff=True)
 all_p = Primitive("all", lambda x, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims), nondiff=True)
+any_p.describe(boolean=True, source=reduction_source("np.any"))
+all_p.describe(boolean=True, source=reduction_source("np.all"))
 any_p.batch = _axis_batch(any_p)
 all_p.batch = _axis_batch(all_p)
 

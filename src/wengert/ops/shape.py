@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
-from ._util import normalize_axis, one_axis, shape_of
+from ._util import keyword_source, normalize_axis, one_axis, reduction_source, shape_of
 
 # --------------------------------------------------------------------------- reshape
 
@@ -35,6 +35,7 @@ def _resolve_shape(shape: Any, size: int) -> tuple[int, ...]:
 
 
 reshape_p = Primitive("reshape", lambda x, shape: np.reshape(x, shape))
+reshape_p.describe(source=keyword_source("np.reshape", "shape"))
 reshape_p.defvjp(lambda ct, ans, x, shape: reshape_p.bind(ct, shape=x), save="shapes")
 reshape_p.defjvp(lambda t, ans, x, shape: reshape_p.bind(t[0], shape=shape))
 reshape_p.linear = True
@@ -82,6 +83,17 @@ def squeeze(x: Any, axis: Any = None) -> Any:
 # --------------------------------------------------------------------------- transpose
 
 transpose_p = Primitive("transpose", lambda x, axes: np.transpose(x, axes))
+
+
+def _transpose_source(args: list, params: dict, em: Any) -> str | None:
+    if set(params) != {"axes"} or len(args) != 1:
+        return None
+    if params["axes"] == (1, 0) and type(params["axes"]) is tuple:
+        return f"{args[0]}.T"
+    return f"np.transpose({args[0]}, {em.literal(params['axes'])})"
+
+
+transpose_p.describe(source=_transpose_source)
 transpose_p.defvjp(
     lambda ct, ans, axes: transpose_p.bind(ct, axes=tuple(np.argsort(axes).tolist())),
     save="none",
@@ -132,7 +144,7 @@ def _sum_impl(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-sum_p = Primitive("sum", _sum_impl)
+sum_p = Primitive("sum", _sum_impl).describe(fresh=True, source=reduction_source("np.sum", fast_ufunc="np.add"))
 
 
 def _sum_vjp(ct: Any, ans: Any, x: tuple, axis: tuple, keepdims: bool) -> Any:
@@ -163,6 +175,7 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
 
 
 broadcast_to_p = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape))
+broadcast_to_p.describe(source=keyword_source("np.broadcast_to", "shape"))
 broadcast_to_p.defvjp(lambda ct, ans, x, shape: unbroadcast(ct, x), save="shapes")
 broadcast_to_p.defjvp(lambda t, ans, x, shape: broadcast_to_p.bind(t[0], shape=shape))
 broadcast_to_p.linear = True
@@ -210,6 +223,15 @@ def _no_out(name: str, kw: dict) -> None:
 # --------------------------------------------------------------------------- concatenate
 
 concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+
+
+def _concatenate_source(args: list, params: dict, em: Any) -> str | None:
+    if set(params) != {"axis"}:
+        return None
+    return f"np.concatenate([{', '.join(args)}], axis={em.literal(params['axis'])})"
+
+
+concatenate_p.describe(fresh=True, source=_concatenate_source)
 
 
 def _concatenate_vjp(ct: Any, ans: Any, *shapes: tuple, axis: int) -> tuple:

@@ -74,7 +74,7 @@ def _cast(r: Any, dtype: np.dtype) -> Any:
 
 
 def _ew(name: str, impl: Callable, *partials: Callable | None, save: str = "args") -> Primitive:
-    p = Primitive(name, impl)
+    p = Primitive(name, impl).describe(elementwise=True, math=name)
     defpartials(p, *partials, save=save)
     p.batch = _elementwise_batch(p)
     return p
@@ -83,7 +83,7 @@ def _ew(name: str, impl: Callable, *partials: Callable | None, save: str = "args
 def _ew_params(name: str, impl: Callable, *partials: Callable | None) -> Primitive:
     """An elementwise primitive with static parameters (``defpartials`` passes none):
     ``partials[i](ans, *args, **params)``; the tape keeps arguments and output."""
-    p = Primitive(name, impl)
+    p = Primitive(name, impl).describe(elementwise=True, math=name)
     p.partials = partials
 
     def vjp_rule(i: int, fn: Callable) -> Callable:

@@ -69,8 +69,12 @@ _RAD = 180.0 / math.pi
 
 
 def _batched(p: Primitive) -> Primitive:
+    """An elementwise primitive: its batching rule, and its NumPy spelling when its impl is
+    a ufunc (the code generator writes ``np.fmod(a, b)``)."""
     p.batch = _elementwise_batch(p)
-    return p
+    if isinstance(p.impl, np.ufunc):
+        return p.describe(elementwise=True, math=p.name, numpy=f"np.{p.impl.__name__}", nargs=p.impl.nin, fresh=True)
+    return p.describe(elementwise=True, math=p.name)
 
 
 # --------------------------------------------------------------------------- linear scalings

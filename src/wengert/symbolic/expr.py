@@ -76,22 +76,6 @@ class SymbolicTrace(Trace):
 _TRACE = SymbolicTrace()
 _TRACE.level = 0  # below every transformation: symbols are the bottom-most values
 _DUMMY = np.float64(np.nan)
-_BOOL_OPS = {
-    "less",
-    "less_equal",
-    "greater",
-    "greater_equal",
-    "equal",
-    "not_equal",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "signbit",
-}
 
 
 def _params_key(params: dict) -> tuple:
@@ -153,7 +137,7 @@ class Expr(Tracer):
         if self.op == "const":
             v = self.value
             return np.float64(float(v)) if not isinstance(v, complex) else np.complex128(v)
-        if not isinstance(self.op, str) and self.op.name in _BOOL_OPS:
+        if not isinstance(self.op, str) and self.op.boolean:
             return np.bool_(False)
         return _DUMMY
 
@@ -163,7 +147,7 @@ class Expr(Tracer):
 
     @property
     def dtype(self) -> np.dtype:  # type: ignore[override]
-        if not isinstance(self.op, str) and self.op.name in _BOOL_OPS:
+        if not isinstance(self.op, str) and self.op.boolean:
             return np.dtype(bool)
         if self.op == "const" and isinstance(self.value, complex):
             return np.dtype(complex)

@@ -17,6 +17,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from .. import ops  # noqa: F401  (registers the primitives whose names the parser reads)
+from ..core.primitive import Primitive
 from ..errors import WengertError
 
 MAX_LENGTH = 10_000
@@ -36,64 +38,18 @@ class ParseError(WengertError, ValueError):
 
 
 def _functions() -> dict[str, Any]:
-    from .. import numpy as wnp
-
-    f = {
-        "sin": wnp.sin,
-        "cos": wnp.cos,
-        "tan": wnp.tan,
-        "asin": wnp.arcsin,
-        "acos": wnp.arccos,
-        "atan": wnp.arctan,
-        "arcsin": wnp.arcsin,
-        "arccos": wnp.arccos,
-        "arctan": wnp.arctan,
-        "atan2": wnp.arctan2,
-        "arctan2": wnp.arctan2,
-        "sinh": wnp.sinh,
-        "cosh": wnp.cosh,
-        "tanh": wnp.tanh,
-        "asinh": wnp.arcsinh,
-        "acosh": wnp.arccosh,
-        "atanh": wnp.arctanh,
-        "arcsinh": wnp.arcsinh,
-        "arccosh": wnp.arccosh,
-        "arctanh": wnp.arctanh,
-        "exp": wnp.exp,
-        "exp2": wnp.exp2,
-        "expm1": wnp.expm1,
-        "log": wnp.log,
-        "ln": wnp.log,
-        "log2": wnp.log2,
-        "log10": wnp.log10,
-        "log1p": wnp.log1p,
-        "sqrt": wnp.sqrt,
-        "cbrt": wnp.cbrt,
-        "abs": wnp.absolute,
-        "hypot": wnp.hypot,
-        "logaddexp": wnp.logaddexp,
-        "maximum": wnp.maximum,
-        "minimum": wnp.minimum,
-        "square": wnp.square,
-        "sign": wnp.sign,
-        "where": wnp.where,
-        "equal": wnp.equal,
-        "not_equal": wnp.not_equal,
-        "greater": wnp.greater,
-        "greater_equal": wnp.greater_equal,
-        "less": wnp.less,
-        "less_equal": wnp.less_equal,
-    }
-    return f
+    """The whitelist: every name a primitive declares in ``parse_names`` (its math name, and
+    aliases such as ``ln`` for ``log``), mapped to that primitive."""
+    return {name: p for p in list(Primitive.registry.values()) for name in p.parse_names}
 
 
-FUNCTION_NAMES = frozenset(
-    "sin cos tan asin acos atan arcsin arccos arctan atan2 arctan2 sinh cosh tanh asinh acosh atanh "
-    "arcsinh arccosh arctanh exp exp2 expm1 log ln log2 log10 log1p sqrt cbrt abs hypot logaddexp "
-    "maximum minimum square sign where equal not_equal greater greater_equal less less_equal".split()
-)
-_ARITY = {"atan2": 2, "arctan2": 2, "hypot": 2, "logaddexp": 2, "maximum": 2, "minimum": 2, "where": 3,
-          "equal": 2, "not_equal": 2, "greater": 2, "greater_equal": 2, "less": 2, "less_equal": 2}
+def _prim_arity(p: Primitive) -> int:
+    return 1 if p.nargs is None else p.nargs
+
+
+# the whitelist when the package was imported (the parser reads the registry afresh)
+FUNCTION_NAMES = frozenset(_functions())
+_ARITY = {name: _prim_arity(p) for name, p in _functions().items()}
 
 _NUMBER = re.compile(
     r"0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+"
@@ -220,7 +176,8 @@ class _Parser:
         self.i = 0
         self.names = names
         self.positive = positive
-        self.funcs = _functions()
+        self.funcs = _functions()  # read now: primitives declared since import count too
+        self.arity = {name: _prim_arity(f) for name, f in self.funcs.items()}
         self.depth = 0
 
     def peek(self) -> _Tok:
@@ -305,18 +262,18 @@ class _Parser:
             nxt = self.peek()
             if nxt.kind == "op" and nxt.text == "(":
                 if name not in self.funcs:
-                    raise ParseError(f"unknown function {name!r}; allowed: {', '.join(sorted(FUNCTION_NAMES))}", self.text, t.col)
+                    raise ParseError(f"unknown function {name!r}; allowed: {', '.join(sorted(self.funcs))}", self.text, t.col)
                 self.next()
                 args = [self.expr(0)]
                 while self.peek().kind == "op" and self.peek().text == ",":
                     self.next()
                     args.append(self.expr(0))
                 self.expect(")")
-                want = _ARITY.get(name, 1)
+                want = self.arity[name]
                 if len(args) != want:
                     raise ParseError(f"{name} takes {want} argument(s), got {len(args)}", self.text, t.col)
-                return self.funcs[name](*args)
-            if name in FUNCTION_NAMES:
+                return self.funcs[name].bind(*args)
+            if name in self.funcs:
                 raise ParseError(f"function {name!r} needs parentheses: {name}(...)", self.text, t.col)
             if name == "pi":
                 import math

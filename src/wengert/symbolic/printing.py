@@ -2,8 +2,9 @@
 source; the sizes ``tree_size`` (operations counted as a tree) and ``dag_size`` (counted once
 per shared node), which measure expression swell.
 
-Operator precedence lives in one table; printers dispatch on the primitive's name and fall
-back to ``name(args)``.
+Precedence, math names and LaTeX commands come from the primitives' own descriptions
+(``Primitive.describe``); the layout of the arithmetic operators is written here, keyed by
+the primitive objects, and every other op prints as ``math(args)``.
 """
 
 from __future__ import annotations
@@ -11,34 +12,24 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from ..ops.elementwise import (
+    abs_p,
+    add_p,
+    exp_p,
+    multiply_p,
+    negative_p,
+    power_p,
+    reciprocal_p,
+    sqrt_p,
+    square_p,
+    subtract_p,
+    true_divide_p,
+)
 from .expr import Expr, walk
 
-# precedence: higher binds tighter
-PREC = {"add": 10, "subtract": 10, "multiply": 20, "true_divide": 20, "negative": 30, "power": 40, "atom": 100}
-
-_FUNC_NAMES = {
-    "absolute": "abs",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arcsinh": "asinh",
-    "arccosh": "acosh",
-    "arctanh": "atanh",
-    "arctan2": "atan2",
-}
-_LATEX_FUNCS = {
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "tan": r"\tan",
-    "sinh": r"\sinh",
-    "cosh": r"\cosh",
-    "tanh": r"\tanh",
-    "log": r"\log",
-    "arcsin": r"\arcsin",
-    "arccos": r"\arccos",
-    "arctan": r"\arctan",
-    "exp": r"\exp",
-}
+# precedence (higher binds tighter): the ops' own, and atoms above every op
+PREC = {p.name: p.prec for p in (add_p, subtract_p, multiply_p, true_divide_p, negative_p, power_p)}
+PREC["atom"] = 100
 
 TREE_PRINT_LIMIT = 50_000  # larger trees print as their Wengert list (shared nodes named)
 
@@ -95,16 +86,16 @@ def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         return n.name, PREC["atom"]
     if n.op == "const":
         return _num_str(n.value)
-    name = n.opname
-    if name == "add":
+    op = n.op
+    if op is add_p:
         (a, pa), (b, pb) = args
         if b.startswith("-") and pb >= PREC["multiply"]:
             return f"{a} - {b[1:]}", PREC["add"]
         return f"{_wrap(a, pa, PREC['add'])} + {_wrap(b, pb, PREC['add'])}", PREC["add"]
-    if name == "subtract":
+    if op is subtract_p:
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['add'])} - {_wrap(b, pb, PREC['add'], True)}", PREC["add"]
-    if name == "multiply":
+    if op is multiply_p:
         c = n.args[0]
         if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e printed as p*e/q
             (b, pb) = args[1]
@@ -115,21 +106,21 @@ def _fmt(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         return f"{_wrap(a, pa, PREC['multiply'])}*{_wrap(b, pb, PREC['multiply'], pb == PREC['true_divide'] - 1)}", PREC[
             "multiply"
         ]
-    if name == "true_divide":
+    if op is true_divide_p:
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['multiply'])}/{_wrap(b, pb, PREC['multiply'], True)}", PREC["true_divide"]
-    if name == "negative":
+    if op is negative_p:
         ((a, pa),) = args
         return f"-{_wrap(a, pa, PREC['negative'])}", PREC["negative"]
-    if name in ("power", "square", "reciprocal"):
-        if name == "square":
+    if op is power_p or op is square_p or op is reciprocal_p:
+        if op is square_p:
             args = [args[0], ("2", PREC["atom"])]
-        if name == "reciprocal":
+        if op is reciprocal_p:
             ((a, pa),) = args
             return f"1/{_wrap(a, pa, PREC['multiply'], True)}", PREC["true_divide"]
         (a, pa), (b, pb) = args
         return f"{_wrap(a, pa, PREC['power'], True)}**{_wrap(b, pb, PREC['power'])}", PREC["power"]
-    fname = _FUNC_NAMES.get(name, name)
+    fname = op.math or op.name
     inner = ", ".join(a for a, _ in args)
     if n.params:
         inner += "".join(f", {k}={v!r}" for k, v in n.params)
@@ -214,16 +205,16 @@ def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         return _latex_symbol(n.name), PREC["atom"]
     if n.op == "const":
         return _latex_num(n.value)
-    name = n.opname
-    if name == "add":
+    op = n.op
+    if op is add_p:
         (a, pa), (b, pb) = args
         if b.startswith("-"):
             return f"{a} - {b[1:]}", PREC["add"]
         return f"{a} + {b}", PREC["add"]
-    if name == "subtract":
+    if op is subtract_p:
         (a, pa), (b, pb) = args
         return f"{a} - {_lwrap(b, pb, PREC['add'] + 1)}", PREC["add"]
-    if name == "multiply":
+    if op is multiply_p:
         c = n.args[0]
         if c.op == "const" and isinstance(c.value, Fraction) and c.value > 0:  # p/q*e as \frac{p e}{q}
             b = args[1][0]
@@ -233,26 +224,26 @@ def _latex_node(n: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
         (a, pa), (b, pb) = args
         sep = " \\cdot " if (b[:1].isdigit() or b.startswith("-")) else " "
         return f"{_lwrap(a, pa, PREC['multiply'])}{sep}{_lwrap(b, pb, PREC['multiply'])}", PREC["multiply"]
-    if name == "true_divide":
+    if op is true_divide_p:
         (a, _), (b, _) = args
         return f"\\frac{{{a}}}{{{b}}}", PREC["atom"]
-    if name == "reciprocal":
+    if op is reciprocal_p:
         ((a, _),) = args
         return f"\\frac{{1}}{{{a}}}", PREC["atom"]
-    if name == "negative":
+    if op is negative_p:
         ((a, pa),) = args
         return f"-{_lwrap(a, pa, PREC['negative'])}", PREC["negative"]
-    if name in ("power", "square"):
+    if op is power_p or op is square_p:
         (a, pa) = args[0]
-        b = "2" if name == "square" else args[1][0]
+        b = "2" if op is square_p else args[1][0]
         return f"{_lwrap(a, pa, PREC['atom'])}^{{{b}}}", PREC["power"]
-    if name == "sqrt":
+    if op is sqrt_p:
         return f"\\sqrt{{{args[0][0]}}}", PREC["atom"]
-    if name == "exp":
+    if op is exp_p:
         return f"e^{{{args[0][0]}}}", PREC["power"]
-    if name == "absolute":
+    if op is abs_p:
         return f"\\left|{args[0][0]}\\right|", PREC["atom"]
-    f = _LATEX_FUNCS.get(name, f"\\operatorname{{{_FUNC_NAMES.get(name, name)}}}")
+    f = op.latex or f"\\operatorname{{{op.math or op.name}}}"
     inner = ", ".join(a for a, _ in args)
     return f"{f}\\left({inner}\\right)", PREC["atom"]
 

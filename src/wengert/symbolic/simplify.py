@@ -25,28 +25,6 @@ from ..core.primitive import Primitive
 from .expr import Expr, const, walk
 
 _P: dict[str, Primitive] = {}
-# Operations folded when every operand is a number (exact enough: comparisons, selections).
-_FOLD = {
-    "less",
-    "less_equal",
-    "greater",
-    "greater_equal",
-    "equal",
-    "not_equal",
-    "logical_and",
-    "logical_or",
-    "logical_not",
-    "logical_xor",
-    "absolute",
-    "sign",
-    "floor",
-    "ceil",
-    "maximum",
-    "minimum",
-    "isnan",
-    "isfinite",
-    "isinf",
-}
 
 
 def _prim(name: str) -> Primitive:
@@ -298,7 +276,7 @@ class _Simplifier:
             return args[0]
         if name == "where" and args[0].op == "const":
             return args[1] if args[0].value else args[2]
-        if name in _FOLD and all(a.op == "const" for a in args):
+        if n.op.foldable and all(a.op == "const" for a in args):  # (comparisons, selections: exact)
             import numpy as np
 
             with np.errstate(all="ignore"):
