@@ -159,7 +159,6 @@ class Primitive:
         "save",
         "nondiff",
         "multiple_results",
-        "linear",
         "partials",
         "batch",
         "fwd",
@@ -192,7 +191,6 @@ class Primitive:
         self.save = SAVE_BOTH
         self.nondiff = nondiff
         self.multiple_results = multiple_results
-        self.linear = False
         self.partials: tuple | None = None
         self.batch: Callable[..., Any] | None = None  # vmap rule (see core/batching.py)
         # Optional reverse-mode forward: fwd(*args, **params) -> (ans, residuals); the tape

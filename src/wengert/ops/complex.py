@@ -95,7 +95,7 @@ def _complex_jvp(ts: tuple, ans: Any, re: Any, im: Any) -> Any:
 
 
 complex_p.defjvp(_complex_jvp)
-complex_p.linear = True  # R-linear, like real, imag and conj
+
 complex_p.batch = _elementwise_batch(complex_p)
 
 
@@ -114,17 +114,14 @@ def complex(re: Any, im: Any) -> Any:  # noqa: A001
 real_p = Primitive("real", np.real)
 real_p.defvjp(lambda ct, ans: complex_p.bind(_re(ct), 0.0), save="none")
 real_p.defjvp(lambda ts, ans, x: _re(ts[0]))
-real_p.linear = True
 
 imag_p = Primitive("imag", np.imag)
 imag_p.defvjp(lambda ct, ans: complex_p.bind(0.0, negative_p.bind(_re(ct))), save="none")
 imag_p.defjvp(lambda ts, ans, x: _im(ts[0]))
-imag_p.linear = True
 
 conj_p = Primitive("conj", np.conjugate)
 conj_p.defvjp(lambda ct, ans: conj_p.bind(ct) if is_complex(ct) else ct, save="none")
 conj_p.defjvp(lambda ts, ans, x: conj_p.bind(ts[0]) if is_complex(ts[0]) else ts[0])
-conj_p.linear = True
 
 for _p in (real_p, imag_p, conj_p):
     _p.batch = (lambda p: lambda vals, b, size: p.bind(vals[0]))(_p)

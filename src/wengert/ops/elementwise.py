@@ -193,8 +193,6 @@ add_p.defvjp(
     lambda ct, ans, x, y: ct if ct.shape == y else unbroadcast(ct, y),
     save="shapes",
 )
-add_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
-add_p.linear = True
 
 subtract_p = _ufunc(
     "subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True), np.subtract, infix="-", prec=10, inplace=True
@@ -204,13 +202,9 @@ subtract_p.defvjp(
     lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
     save="shapes",
 )
-subtract_p.partials = (lambda ans, x, y: 1.0, lambda ans, x, y: -1.0)
-subtract_p.linear = True
 
 negative_p = _ufunc("negative", _numpy_unop(operator.neg, np.negative), np.negative, infix="-", prec=30, inplace=True)
 negative_p.defvjp(lambda ct, ans: negative_p.bind(ct), save="none")
-negative_p.partials = (lambda ans, x: -1.0,)
-negative_p.linear = True
 
 
 def _fit(t: Any, ans: Any) -> Any:
@@ -610,7 +604,6 @@ def _astype_jvp(ts: tuple, ans: Any, x: Any, dtype: Any, orig: Any) -> Any:
 
 
 astype_p.defjvp(_astype_jvp)
-astype_p.linear = True
 _astype_int_p = _ufunc(
     "astype_nondiff",
     lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype),

@@ -74,7 +74,6 @@ fft_p = Primitive("fft", _fft_impl)
 # The DFT matrix is symmetric: the transpose of the map is the map itself.
 fft_p.defvjp(lambda ct, ans, axes, inverse, norm: fft_p.bind(ct, axes=axes, inverse=inverse, norm=norm), save="none")
 fft_p.defjvp(lambda ts, ans, x, axes, inverse, norm: fft_p.bind(ts[0], axes=axes, inverse=inverse, norm=norm))
-fft_p.linear = True
 fft_p.batch = lambda vals, b, size, axes, inverse, norm: fft_p.bind(
     vals[0], axes=tuple(a + 1 for a in axes), inverse=inverse, norm=norm
 )
@@ -117,11 +116,9 @@ def _irfft_vjp(ct: Any, ans: Any, axis: int, n: int, norm: str) -> Any:
 rfft_p = Primitive("rfft", _rfft_impl)
 rfft_p.defvjp(_rfft_vjp, save="none")
 rfft_p.defjvp(lambda ts, ans, x, axis, n, norm: rfft_p.bind(_re(ts[0]), axis=axis, n=n, norm=norm))
-rfft_p.linear = True
 irfft_p = Primitive("irfft", _irfft_impl)
 irfft_p.defvjp(_irfft_vjp, save="none")
 irfft_p.defjvp(lambda ts, ans, x, axis, n, norm: irfft_p.bind(ts[0], axis=axis, n=n, norm=norm))
-irfft_p.linear = True
 for _p in (rfft_p, irfft_p):
     _p.batch = (lambda p: lambda vals, b, size, axis, n, norm: p.bind(vals[0], axis=axis + 1, n=n, norm=norm))(_p)
 

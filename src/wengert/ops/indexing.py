@@ -62,10 +62,8 @@ getitem_p.describe(source=_getitem_source)
 
 getitem_p.defvjp(lambda ct, ans, x, idx: scatter_add_p.bind(ct, idx=idx, shape=x), save="shapes")
 getitem_p.defjvp(lambda ts, ans, x, idx: getitem_p.bind(ts[0], idx=idx))
-getitem_p.linear = True
 scatter_add_p.defvjp(lambda ct, ans, idx, shape: getitem_p.bind(ct, idx=idx), save="none")
 scatter_add_p.defjvp(lambda ts, ans, x, idx, shape: scatter_add_p.bind(ts[0], idx=idx, shape=shape))
-scatter_add_p.linear = True
 
 
 def getitem(x: Any, idx: Any) -> Any:

@@ -155,14 +155,12 @@ take_along_axis_p.defvjp(
     save="args",
 )
 take_along_axis_p.defjvp(lambda ts, ans, arr, idx, axis: take_along_axis_p.bind(ts[0], idx, axis=axis))
-take_along_axis_p.linear = True
 scatter_along_axis_p.defvjp(
     lambda ct, ans, c, idx, axis, shape: take_along_axis_p.bind(ct, idx, axis=axis), None, save="args"
 )
 scatter_along_axis_p.defjvp(
     lambda ts, ans, c, idx, axis, shape: scatter_along_axis_p.bind(ts[0], idx, axis=axis, shape=shape)
 )
-scatter_along_axis_p.linear = True
 
 
 def _lead(v: Any, batched: bool) -> Any:

@@ -274,7 +274,6 @@ cumsum_p = Primitive("cumsum", lambda x, axis: np.cumsum(x, axis=axis))
 cumsum_p.describe(fresh=True, source=keyword_source("np.cumsum", "axis", positional=False))
 cumsum_p.defvjp(_cumsum_vjp, save="none")
 cumsum_p.defjvp(lambda ts, ans, x, axis: cumsum_p.bind(ts[0], axis=axis))
-cumsum_p.linear = True
 
 
 def cumsum(x: Any, axis: int | None = None, dtype: Any = None, **kw: Any) -> Any:

@@ -38,7 +38,6 @@ reshape_p = Primitive("reshape", lambda x, shape: np.reshape(x, shape))
 reshape_p.describe(source=keyword_source("np.reshape", "shape"))
 reshape_p.defvjp(lambda ct, ans, x, shape: reshape_p.bind(ct, shape=x), save="shapes")
 reshape_p.defjvp(lambda t, ans, x, shape: reshape_p.bind(t[0], shape=shape))
-reshape_p.linear = True
 
 
 def reshape(x: Any, shape: Any, order: str = "C") -> Any:
@@ -99,7 +98,6 @@ transpose_p.defvjp(
     save="none",
 )
 transpose_p.defjvp(lambda t, ans, x, axes: transpose_p.bind(t[0], axes=axes))
-transpose_p.linear = True
 
 
 def transpose(x: Any, axes: Any = None) -> Any:
@@ -155,7 +153,6 @@ def _sum_vjp(ct: Any, ans: Any, x: tuple, axis: tuple, keepdims: bool) -> Any:
 
 sum_p.defvjp(_sum_vjp, save="shapes")
 sum_p.defjvp(lambda t, ans, x, axis, keepdims: sum_p.bind(t[0], axis=axis, keepdims=keepdims))
-sum_p.linear = True
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
@@ -178,7 +175,6 @@ broadcast_to_p = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, s
 broadcast_to_p.describe(source=keyword_source("np.broadcast_to", "shape"))
 broadcast_to_p.defvjp(lambda ct, ans, x, shape: unbroadcast(ct, x), save="shapes")
 broadcast_to_p.defjvp(lambda t, ans, x, shape: broadcast_to_p.bind(t[0], shape=shape))
-broadcast_to_p.linear = True
 
 
 def broadcast_to(x: Any, shape: Any) -> Any:
@@ -256,7 +252,6 @@ def _concatenate_jvp(ts: tuple, ans: Any, *xs: Any, axis: int) -> Any:
 
 concatenate_p.defvjp_all(_concatenate_vjp, save="shapes")
 concatenate_p.defjvp(_concatenate_jvp)
-concatenate_p.linear = True
 
 
 def concatenate(arrays: Sequence[Any], axis: int | None = 0, **kw: Any) -> Any:

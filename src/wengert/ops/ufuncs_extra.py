@@ -64,8 +64,6 @@ __all__ = [
     "vecmat",
 ]
 
-_DEG = math.pi / 180.0
-_RAD = 180.0 / math.pi
 
 
 def _batched(p: Primitive) -> Primitive:
@@ -85,9 +83,6 @@ for _p in (deg2rad_p, rad2deg_p):
     # Linear: the rule is the op itself (NumPy's own constant, so values match exactly).
     _p.defvjp((lambda q: lambda ct, ans: q.bind(ct))(_p), save="none")
     _p.defjvp((lambda q: lambda ts, ans, x: q.bind(ts[0]))(_p))
-    _p.linear = True
-deg2rad_p.partials = (lambda ans, x: _DEG,)
-rad2deg_p.partials = (lambda ans, x: _RAD,)
 
 # --------------------------------------------------------------------------- sign handling
 

@@ -18,6 +18,7 @@ value wherever the original expression is defined.
 from __future__ import annotations
 
 import math
+import threading
 from fractions import Fraction
 from typing import Any
 
@@ -58,13 +59,21 @@ def _is_rational(v: Any) -> bool:
 # Sums and products wider than this are not flattened again into their users: keeps the
 # time linear on long chains (each node is rebuilt a bounded number of times).
 MAX_FLATTEN = 32
-_POS_CACHE: dict[int, bool] = {}  # per simplify() call: positivity is asked many times
+class _PosCache(threading.local):
+    """Per thread, per simplify() call: positivity is asked many times of the same nodes."""
+
+    def __init__(self) -> None:
+        self.table: dict[int, bool] = {}
+
+
+_POS = _PosCache()
 
 
 def _positive(e: Expr) -> bool:
-    hit = _POS_CACHE.get(id(e))
+    table = _POS.table
+    hit = table.get(id(e))
     if hit is None:
-        hit = _POS_CACHE[id(e)] = _positive_uncached(e)
+        hit = table[id(e)] = _positive_uncached(e)
     return hit
 
 
@@ -358,8 +367,9 @@ def simplify(expr: Any) -> Expr:
     from .expr import as_expr
 
     e = as_expr(expr)
-    _POS_CACHE.clear()
+    outer = _POS.table  # (a nested call, e.g. from a printer, keeps the outer call's table)
+    _POS.table = {}
     try:
         return _Simplifier(e).run(e)
     finally:
-        _POS_CACHE.clear()
+        _POS.table = outer
