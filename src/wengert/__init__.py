@@ -3,11 +3,8 @@ tape), with the evaluation trace (the Wengert list) at the centre of every metho
 
 from . import numpy  # noqa: F401  (installs operators and NumPy protocols on tracers)
 from .api import (
-    custom_jvp,
-    custom_vjp,
     elementwise_grad,
     grad,
-    gradient_override,
     hessian,
     hvp,
     jacfwd,
@@ -15,13 +12,13 @@ from .api import (
     jacrev,
     jvp,
     linearize,
-    primitive,
     stop_gradient,
     value_and_grad,
     vjp,
     vmap,
 )
 from .core.primitive import Primitive, Tracer
+from .custom import custom_jvp, custom_vjp, gradient_override, primitive
 from .errors import CustomRuleError, NoRuleError, TracerConversionError, WengertError
 from .graph import Graph, jit, trace
 from .numeric import check_grads
