@@ -1,7 +1,8 @@
-"""The rest of real-valued NumPy (ops/ufuncs_extra.py, ops/numpy_extra.py): values equal
-NumPy's, reverse mode against central differences to second order, forward against
-reverse, vmap against a loop, float32 kept, plain ``np.<name>`` dispatch, the
-non-differentiable queries inside differentiated code, conventions and errors."""
+"""The rest of real-valued NumPy (ops/ufuncs_extra.py, ops/gather.py, ops/queries.py and the
+topic modules of wengert.numpy): values equal NumPy's, reverse mode against central
+differences to second order, forward against reverse, vmap against a loop, float32 kept,
+plain ``np.<name>`` dispatch, the non-differentiable queries inside differentiated code,
+conventions and errors."""
 
 import math
 import warnings
@@ -712,7 +713,7 @@ def test_coverage_script_reports_what_runs():
     r = cov.probe(bad.bind, lambda f, x: f(x), cov._unit)
     assert (r.vjp, r.jvp, r.vmap) == ("wrong", "✗ NoRuleError", "✓ loop")
     rows = {row[0]: row for row in cov.primitive_rows()}
-    assert rows["take_along_axis"][1:] == ("ops/numpy_extra.py", "rules", "✓", "✓", "rule", "yes", "args")
+    assert rows["take_along_axis"][1:] == ("ops/gather.py", "rules", "✓", "✓", "rule", "yes", "args")
     assert rows["sinc"][1:4] == ("ops/ufuncs_extra.py", "partials", "✓")
     assert rows["argsort"][2:6] == ("zero", "—", "—", "rule")
     assert "bitwise_and" in cov.uncovered_ufuncs() and "sinc" not in cov.uncovered_functions()

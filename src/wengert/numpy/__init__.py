@@ -244,9 +244,24 @@ def isrealobj(x: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------- more of NumPy
-# (ops/ufuncs_extra.py, ops/numpy_extra.py)
-from ..ops import numpy_extra as _nx  # noqa: E402
+# (ops/ufuncs_extra.py, ops/gather.py, ops/queries.py and this package's topic modules)
+from ..ops import gather as _g  # noqa: E402
+from ..ops import queries as _q  # noqa: E402
 from ..ops import ufuncs_extra as _ux  # noqa: E402
+from . import _calculus as _calc  # noqa: E402
+from . import _convolution as _conv  # noqa: E402
+from . import _creation as _cr  # noqa: E402
+from . import _dtypes as _dt  # noqa: E402
+from . import _functional as _fn  # noqa: E402
+from . import _logic as _lg  # noqa: E402
+from . import _manipulation as _man  # noqa: E402
+from . import _mathematical as _math  # noqa: E402
+from . import _matrices as _mat  # noqa: E402
+from . import _padding as _pad  # noqa: E402
+from . import _polynomials as _poly  # noqa: E402
+from . import _selection as _sel  # noqa: E402
+from . import _sorting as _sort  # noqa: E402
+from . import _statistics as _st  # noqa: E402
 
 acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2  # NumPy 2's array-API names
 acosh, asinh, atanh, pow = arccosh, arcsinh, arctanh, power  # noqa: A001
@@ -262,47 +277,47 @@ fabs, copysign, fmod, ldexp, frexp, modf, divmod = (  # noqa: A001
 )
 heaviside, nextafter, spacing, sinc = _ux.heaviside, _ux.nextafter, _ux.spacing, _ux.sinc
 vecdot, matvec, vecmat = _ux.vecdot, _ux.matvec, _ux.vecmat
-take_along_axis, choose, select, compress, extract = _nx.take_along_axis, _nx.choose, _nx.select, _nx.compress, _nx.extract
-sort, partition, argsort, argpartition = _nx.sort, _nx.partition, _nx.argsort, _nx.argpartition
-searchsorted, digitize, count_nonzero, isin = _nx.searchsorted, _nx.digitize, _nx.count_nonzero, _nx.isin
-isclose, allclose, array_equal, isposinf, isneginf = _nx.isclose, _nx.allclose, _nx.array_equal, _nx.isposinf, _nx.isneginf
-flatnonzero, argwhere, nanargmax, nanargmin = _nx.flatnonzero, _nx.argwhere, _nx.nanargmax, _nx.nanargmin
-nansum, nanprod, nancumsum, nancumprod = _nx.nansum, _nx.nanprod, _nx.nancumsum, _nx.nancumprod
-nanmean, nanvar, nanstd, nanmax, nanmin = _nx.nanmean, _nx.nanvar, _nx.nanstd, _nx.nanmax, _nx.nanmin
-median, nanmedian, quantile, percentile = _nx.median, _nx.nanmedian, _nx.quantile, _nx.percentile
-nanquantile, nanpercentile = _nx.nanquantile, _nx.nanpercentile
-diff, ediff1d, gradient, trapezoid = _nx.diff, _nx.ediff1d, _nx.gradient, _nx.trapezoid
-cumulative_sum, cumulative_prod = _nx.cumulative_sum, _nx.cumulative_prod
-pad, tril, triu, diag, diagflat, kron, cross, vander = (
-    _nx.pad,
-    _nx.tril,
-    _nx.triu,
-    _nx.diag,
-    _nx.diagflat,
-    _nx.kron,
-    _nx.cross,
-    _nx.vander,
+take_along_axis, choose, select, compress, extract = _g.take_along_axis, _sel.choose, _sel.select, _sel.compress, _sel.extract
+sort, partition, argsort, argpartition = _sort.sort, _sort.partition, _q.argsort, _q.argpartition
+searchsorted, digitize, count_nonzero, isin = _q.searchsorted, _q.digitize, _q.count_nonzero, _q.isin
+isclose, allclose, array_equal, isposinf, isneginf = _q.isclose, _lg.allclose, _lg.array_equal, _q.isposinf, _q.isneginf
+flatnonzero, argwhere, nanargmax, nanargmin = _q.flatnonzero, _q.argwhere, _q.nanargmax, _q.nanargmin
+nansum, nanprod, nancumsum, nancumprod = _st.nansum, _st.nanprod, _st.nancumsum, _st.nancumprod
+nanmean, nanvar, nanstd, nanmax, nanmin = _st.nanmean, _st.nanvar, _st.nanstd, _st.nanmax, _st.nanmin
+median, nanmedian, quantile, percentile = _st.median, _st.nanmedian, _st.quantile, _st.percentile
+nanquantile, nanpercentile = _st.nanquantile, _st.nanpercentile
+diff, ediff1d, gradient, trapezoid = _calc.diff, _calc.ediff1d, _calc.gradient, _calc.trapezoid
+cumulative_sum, cumulative_prod = _calc.cumulative_sum, _calc.cumulative_prod
+pad = _pad.pad
+tril, triu, diag, diagflat, kron, cross, vander = (
+    _mat.tril,
+    _mat.triu,
+    _mat.diag,
+    _mat.diagflat,
+    _mat.kron,
+    _mat.cross,
+    _mat.vander,
 )
-convolve, correlate, interp, bincount = _nx.convolve, _nx.correlate, _nx.interp, _nx.bincount
-cov, corrcoef = _nx.cov, _nx.corrcoef
-polyval, polyadd, polysub = _nx.polyval, _nx.polyadd, _nx.polysub
-polymul, polyder, polyint = _nx.polymul, _nx.polyder, _nx.polyint
-nan_to_num, unwrap, piecewise = _nx.nan_to_num, _nx.unwrap, _nx.piecewise
-append, delete, insert, rollaxis, dstack = _nx.append, _nx.delete, _nx.insert, _nx.rollaxis, _nx.dstack
-concat, permute_dims, matrix_transpose, unstack = _nx.concat, _nx.permute_dims, _nx.matrix_transpose, _nx.unstack
+convolve, correlate, interp, bincount = _conv.convolve, _conv.correlate, _math.interp, _st.bincount
+cov, corrcoef = _st.cov, _st.corrcoef
+polyval, polyadd, polysub = _poly.polyval, _poly.polyadd, _poly.polysub
+polymul, polyder, polyint = _poly.polymul, _poly.polyder, _poly.polyint
+nan_to_num, unwrap, piecewise = _math.nan_to_num, _calc.unwrap, _fn.piecewise
+append, delete, insert, rollaxis, dstack = _man.append, _man.delete, _man.insert, _man.rollaxis, _man.dstack
+concat, permute_dims, matrix_transpose, unstack = _man.concat, _man.permute_dims, _man.matrix_transpose, _man.unstack
 # Constructors: differentiable in traced start/stop/fill values, plain NumPy otherwise.
-linspace, logspace, geomspace, full, meshgrid = _nx.linspace, _nx.logspace, _nx.geomspace, _nx.full, _nx.meshgrid
+linspace, logspace, geomspace, full, meshgrid = _cr.linspace, _cr.logspace, _cr.geomspace, _cr.full, _cr.meshgrid
 result_type, can_cast, common_type, array_equiv, lexsort = (
-    _nx.result_type,
-    _nx.can_cast,
-    _nx.common_type,
-    _nx.array_equiv,
-    _nx.lexsort,
+    _dt.result_type,
+    _dt.can_cast,
+    _dt.common_type,
+    _lg.array_equiv,
+    _q.lexsort,
 )
-tril_indices_from, triu_indices_from, diag_indices_from = _nx.tril_indices_from, _nx.triu_indices_from, _nx.diag_indices_from
-dsplit, block, resize, trim_zeros = _nx.dsplit, _nx.block, _nx.resize, _nx.trim_zeros
-poly, polydiv, i0 = _nx.poly, _nx.polydiv, _nx.i0
-apply_along_axis, apply_over_axes = _nx.apply_along_axis, _nx.apply_over_axes
+tril_indices_from, triu_indices_from, diag_indices_from = _mat.tril_indices_from, _mat.triu_indices_from, _mat.diag_indices_from
+dsplit, block, resize, trim_zeros = _man.dsplit, _man.block, _man.resize, _man.trim_zeros
+poly, polydiv, i0 = _poly.poly, _poly.polydiv, _math.i0
+apply_along_axis, apply_over_axes = _fn.apply_along_axis, _fn.apply_over_axes
 tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
     _np.tri,
     _np.tril_indices,

@@ -45,7 +45,7 @@ def _reductions(*prims: Any) -> None:
 
 def _core() -> None:
     from . import complex as cx
-    from . import contract, elementwise, fft, indexing, linalg, numpy_extra, reduce, shape, ufuncs_extra
+    from . import contract, elementwise, fft, gather, indexing, linalg, queries, reduce, shape, ufuncs_extra
 
     e = elementwise
     # shape.py
@@ -94,26 +94,27 @@ def _core() -> None:
         u.deg2rad_p, u.rad2deg_p, u.fabs_p, u.copysign_p, u.fmod_p, u.ldexp_p, u.frexp_exponent_p,
         u.modf_fractional_p, u.heaviside_p, u.spacing_p, u.nextafter_p, u.sinc_p,
     )  # fmt: skip
-    # numpy_extra.py
-    n = numpy_extra
-    declare(n.take_along_axis_p, axis=INT)
-    declare(n.scatter_along_axis_p, axis=INT, shape=SHAPE)
+    # gather.py
+    declare(gather.take_along_axis_p, axis=INT)
+    declare(gather.scatter_along_axis_p, axis=INT, shape=SHAPE)
+    # queries.py
+    q = queries
     declare(
-        n.argsort_p,
+        q.argsort_p,
         axis=INT,
         kind=optional(choice("quicksort", "mergesort", "heapsort", "stable")),
         stable=optional(BOOL),
     )
-    declare(n.argpartition_p, kth=one_of(INT, tuple_of(INT)), axis=INT, kind=choice("introselect"))
-    declare(n.searchsorted_p, side=choice("left", "right"))
-    declare(n.digitize_p, right=BOOL)
-    declare(n.count_nonzero_p, axis=optional(AXES), keepdims=BOOL)
-    declare(n.isclose_p, rtol=REAL, atol=REAL, equal_nan=BOOL)
-    declare(n.nanargmax_p, axis=optional(INT), keepdims=BOOL)
-    declare(n.nanargmin_p, axis=optional(INT), keepdims=BOOL)
-    declare(n.isin_p, invert=BOOL, kind=optional(choice("sort", "table")))
-    declare(n.lexsort_p, axis=INT)
-    _none(n.isposinf_p, n.isneginf_p, n.flatnonzero_p, n.argwhere_p)
+    declare(q.argpartition_p, kth=one_of(INT, tuple_of(INT)), axis=INT, kind=choice("introselect"))
+    declare(q.searchsorted_p, side=choice("left", "right"))
+    declare(q.digitize_p, right=BOOL)
+    declare(q.count_nonzero_p, axis=optional(AXES), keepdims=BOOL)
+    declare(q.isclose_p, rtol=REAL, atol=REAL, equal_nan=BOOL)
+    declare(q.nanargmax_p, axis=optional(INT), keepdims=BOOL)
+    declare(q.nanargmin_p, axis=optional(INT), keepdims=BOOL)
+    declare(q.isin_p, invert=BOOL, kind=optional(choice("sort", "table")))
+    declare(q.lexsort_p, axis=INT)
+    _none(q.isposinf_p, q.isneginf_p, q.flatnonzero_p, q.argwhere_p)
     # linalg.py
     la = linalg
     _none(

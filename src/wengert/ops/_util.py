@@ -59,6 +59,31 @@ def one_axis(axis: Any, ndim: int) -> int:
     return int(axis) % ndim
 
 
+def any_traced(*xs: Any) -> bool:
+    """Whether any of ``xs`` is a tracer."""
+    return any(isinstance(x, Tracer) for x in xs)
+
+
+def as_array(x: Any) -> Any:
+    """Tracers pass through; anything else becomes a NumPy array (lists, scalars)."""
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+def is_inexact(x: Any) -> bool:
+    """Whether ``x`` has a floating or complex dtype."""
+    return np.issubdtype(dtype_of(x), np.inexact)
+
+
+def kw_default(v: Any, default: Any) -> Any:
+    """``default`` where a keyword was left at NumPy's ``np._NoValue``."""
+    return default if v is np._NoValue else v
+
+
+def index_along(axis: int, nd: int, idx: Any) -> tuple:
+    """The index that applies ``idx`` to axis ``axis`` of an ``nd``-dimensional array."""
+    return (slice(None),) * axis + (idx,) + (slice(None),) * (nd - axis - 1)
+
+
 # --------------------------------------------------------------------------- NumPy source formats
 # ``Primitive.describe(source=...)`` hooks: ``source(args, params, em)`` returns the NumPy
 # source of one call (``args`` are operand texts; ``em.literal(v)`` writes a parameter value,
