@@ -459,7 +459,7 @@ def primitive_rows() -> list:
                 vjp,
                 jvp,
                 "rule" if p.batch is not None else "loop",
-                "yes" if p.linear else "",
+                "yes" if p.elementwise else "",
                 "—" if p.nondiff else _SAVE.get(p.save, str(p.save)),
             )
         )
@@ -546,7 +546,7 @@ def render() -> str:
         "*tape keeps*: what reverse mode stores for the VJP.",
         "",
     ]
-    out += _table(["primitive", "module", "derivative", "VJP", "JVP", "vmap", "linear", "tape keeps"], [
+    out += _table(["primitive", "module", "derivative", "VJP", "JVP", "vmap", "elementwise", "tape keeps"], [
         (f"`{r[0]}`",) + r[1:] for r in prim
     ])
     out += [

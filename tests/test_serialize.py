@@ -303,9 +303,6 @@ def _all_builtin_primitives() -> list:
     import wengert.ops
     import wengert.scipy  # noqa: F401  (registers the SciPy-backed primitives)
     from wengert.core.primitive import Primitive
-    from wengert.ops import _schemas
-
-    _schemas.declare_loaded()
     mods = [importlib.import_module(f"wengert.ops.{m.name}") for m in pkgutil.iter_modules(wengert.ops.__path__)]
     mods += [wengert.nn, importlib.import_module("wengert.graph.control")]
     found = {}

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import numpy as wnp
 from .core.primitive import Primitive, Tracer
+from .core.schema import AXES, BOOL, REAL, declare
 from .ops._util import shape_of
 from .ops.elementwise import stop_gradient
 
@@ -487,3 +488,12 @@ def accuracy(logits: Any, labels: Any) -> float:
     if labels.shape != pred.shape:
         raise ValueError(f"accuracy: labels of shape {labels.shape} do not match logits of shape {np.shape(logits)}")
     return float(np.mean(pred == labels)) if pred.size else float("nan")
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+for _p in (dense_p, relu_p):
+    declare(_p)
+declare(log_softmax_p, axis=AXES)
+declare(softmax_xent_p, scale=REAL, axis=AXES, normalized=BOOL)

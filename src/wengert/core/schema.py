@@ -179,6 +179,10 @@ def tuple_of(item: ParamType, length: int | None = None) -> ParamType:
     return _TupleOf(item, length)
 
 
+AXES = tuple_of(INT)  # axis tuples (normalized, non-negative)
+SHAPE = tuple_of(INT)
+
+
 def declare(prim: Any, **fields: ParamType) -> Any:
     """Set ``prim.param_schema`` to ``fields`` (name -> type); returns ``prim``."""
     for k, t in fields.items():

@@ -35,7 +35,6 @@ import numpy as np
 from ..core.primitive import Primitive
 from ..core.schema import NUMERIC_KINDS, check_params
 from ..errors import WengertError
-from ..ops import _schemas
 from .ir import Eqn, Graph, Literal, Var
 
 FORMAT = "wengert-graph"
@@ -357,5 +356,4 @@ def from_json(text: str | bytes) -> Graph:
     version = d.get("version")
     if type(version) is not int or version != VERSION:
         raise GraphFormatError(f"unsupported graph format version {version!r:.40} (this wengert reads {VERSION})")
-    _schemas.declare_loaded()
     return _graph_from_dict(d, "graph")

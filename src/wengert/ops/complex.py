@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import declare
 from ._util import dtype_of, shape_of
 from .elementwise import (
     _elementwise_batch,
@@ -179,3 +180,10 @@ def isreal(x: Any) -> Any:
     if not isinstance(x, Tracer):
         return np.isreal(x)
     return equal(imag_p.bind(x), 0) if is_complex(x) else ones_like(x, dtype=bool)
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+for _p in (complex_p, real_p, imag_p, conj_p):
+    declare(_p)

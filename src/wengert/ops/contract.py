@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
+from ..core.schema import EINSUM_SUBSCRIPTS, declare
 from ._util import dtype_of, ndim_of, one_axis, shape_of
 from .elementwise import add_p, multiply_p
 from .indexing import getitem
@@ -361,3 +362,10 @@ def _einsum_batch(vals: list, b: list, size: int, subscripts: str) -> Any:
 
 matmul_p.batch = _matmul_batch
 einsum_p.batch = _einsum_batch
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(matmul_p)
+declare(einsum_p, subscripts=EINSUM_SUBSCRIPTS)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import SAVE_ARGS, Primitive, Tracer
+from ..core.schema import DTYPE, INT, declare
 from ..errors import TracerConversionError
 from ._util import dtype_of, shape_of
 from .shape import broadcast_to_p, reshape_p, unbroadcast
@@ -120,11 +121,18 @@ def _ans_only(fn: Callable | None) -> Callable | None:
 
 
 def _ufunc(
-    name: str, impl: Callable, ufunc: np.ufunc | None = None, nondiff: bool = False, parse: bool = False, **desc: Any
+    name: str,
+    impl: Callable,
+    ufunc: np.ufunc | None = None,
+    nondiff: bool = False,
+    parse: bool = False,
+    params: dict | None = None,
+    **desc: Any,
 ) -> Primitive:
     """An elementwise primitive; ``ufunc`` is the NumPy ufunc it computes (``impl`` itself
     when that is one), which gives its NumPy spelling, its arity and a fresh result.
-    ``parse=True``: the expression parser reads it by its math name."""
+    ``parse=True``: the expression parser reads it by its math name; ``params``: the schema
+    of its parameters (none by default)."""
     p = Primitive(name, impl, nondiff=nondiff)
     u = ufunc if ufunc is not None else (impl if isinstance(impl, np.ufunc) else None)
     base: dict[str, Any] = {"elementwise": True, "math": desc.get("math", name)}
@@ -134,6 +142,7 @@ def _ufunc(
         base["parse_names"] = (base["math"],)
     base.update(desc)
     p.batch = _elementwise_batch(p)
+    declare(p, **(params or {}))  # no params unless given
     return p.describe(**base)
 
 
@@ -425,7 +434,9 @@ floor_p = _ufunc("floor", np.floor, nondiff=True, foldable=True)
 ceil_p = _ufunc("ceil", np.ceil, nondiff=True, foldable=True)
 rint_p = _ufunc("rint", np.rint, nondiff=True)
 trunc_p = _ufunc("trunc", np.trunc, nondiff=True)
-round_p = _ufunc("round", lambda x, decimals=0: np.round(x, decimals), nondiff=True, fresh=True)
+round_p = _ufunc(
+    "round", lambda x, decimals=0: np.round(x, decimals), nondiff=True, fresh=True, params={"decimals": INT}
+)
 floor_divide_p = _ufunc(
     "floor_divide", _numpy_binop(operator.floordiv, np.floor_divide), np.floor_divide, nondiff=True, infix="//"
 )
@@ -591,6 +602,7 @@ astype_p = _ufunc(
     "astype",
     lambda x, dtype, orig: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype),
     source=_astype_source,
+    params={"dtype": DTYPE, "orig": DTYPE},
 )
 
 
@@ -609,6 +621,7 @@ _astype_int_p = _ufunc(
     lambda x, dtype: x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype),
     nondiff=True,
     source=_astype_source,
+    params={"dtype": DTYPE},
 )
 
 

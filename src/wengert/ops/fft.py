@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import AXES, BOOL, INT, choice, declare
 from ._util import dtype_of, one_axis, shape_of
 from .complex import _re, conj_p, is_complex
 from .elementwise import astype, multiply_p, true_divide_p, zeros_like
@@ -404,3 +405,12 @@ def fftfreq(n: int, d: Any = 1.0, device: Any = None) -> Any:
 def rfftfreq(n: int, d: Any = 1.0, device: Any = None) -> Any:
     """``np.fft.rfftfreq``: the non-negative sample frequencies."""
     return _freq("rfftfreq", n, d, device)
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+_NORM = choice("backward", "ortho", "forward")
+declare(fft_p, axes=AXES, inverse=BOOL, norm=_NORM)
+for _p in (rfft_p, irfft_p):
+    declare(_p, axis=INT, n=INT, norm=_NORM)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import INT, SHAPE, declare
 from ._util import as_array, dtype_of, index_along, ndim_of, one_axis, shape_of
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, ravel, reshape
@@ -128,3 +129,10 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
     if ndim_of(indices) != ndim_of(arr):
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     return _gather(arr, indices, one_axis(axis, ndim_of(arr)))
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(take_along_axis_p, axis=INT)
+declare(scatter_along_axis_p, axis=INT, shape=SHAPE)

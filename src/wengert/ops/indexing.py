@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import INDEX, SHAPE, declare
 from ..errors import WengertError
 from ._util import dtype_of, one_axis, shape_of
 
@@ -300,3 +301,12 @@ class _AtHelper:
 def at(x: Any) -> _AtHelper:
     """``at(x)[idx].set(v)``: the functional update of any array (``x.at`` on traced values)."""
     return _AtHelper(x)
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(getitem_p, idx=INDEX)
+declare(scatter_add_p, idx=INDEX, shape=SHAPE)
+declare(scatter_set_p, idx=INDEX)
+declare(nonzero_p)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.batching import _loop_rule
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import AXES, BOOL, INT, REAL, choice, declare, one_of, optional, tuple_of
 from ._util import any_traced, as_array, kw_default, ndim_of, normalize_axis, one_axis, shape_of
 from .elementwise import _elementwise_batch
 from .gather import _take
@@ -273,3 +274,25 @@ isin_p.batch = _isin_batch
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *, kind: Any = None) -> Any:
     """``np.isin`` (boolean result, not differentiated)."""
     return isin_p.bind(element, test_elements, invert=bool(invert), kind=kind)
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(
+    argsort_p,
+    axis=INT,
+    kind=optional(choice("quicksort", "mergesort", "heapsort", "stable")),
+    stable=optional(BOOL),
+)
+declare(argpartition_p, kth=one_of(INT, tuple_of(INT)), axis=INT, kind=choice("introselect"))
+declare(searchsorted_p, side=choice("left", "right"))
+declare(digitize_p, right=BOOL)
+declare(count_nonzero_p, axis=optional(AXES), keepdims=BOOL)
+declare(isclose_p, rtol=REAL, atol=REAL, equal_nan=BOOL)
+declare(nanargmax_p, axis=optional(INT), keepdims=BOOL)
+declare(nanargmin_p, axis=optional(INT), keepdims=BOOL)
+declare(isin_p, invert=BOOL, kind=optional(choice("sort", "table")))
+declare(lexsort_p, axis=INT)
+for _p in (isposinf_p, isneginf_p, flatnonzero_p, argwhere_p):
+    declare(_p)

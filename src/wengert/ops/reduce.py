@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
+from ..core.schema import AXES, BOOL, INT, declare, optional
 from ._util import dtype_of, keyword_source, normalize_axis, one_axis, reduction_source, shape_of
 from .elementwise import (
     add_p,
@@ -356,3 +357,13 @@ def all_(x: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
     """``np.all`` (a boolean: no derivative)."""
     _no_out("all", kw)
     return all_p.bind(x, axis=normalize_axis(axis, len(shape_of(x))), keepdims=bool(keepdims))
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+for _p in (amax_p, amin_p, prod_p, any_p, all_p):
+    declare(_p, axis=AXES, keepdims=BOOL)
+for _p in (argmax_p, argmin_p):
+    declare(_p, axis=optional(INT), keepdims=BOOL)
+declare(cumsum_p, axis=INT)

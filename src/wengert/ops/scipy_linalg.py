@@ -15,6 +15,7 @@ import numpy as np
 import scipy.linalg as _sl
 
 from ..core.primitive import Primitive
+from ..core.schema import BOOL, DTYPE, choice, declare
 from ._util import dtype_of, shape_of
 from .contract import matmul_p
 from .elementwise import add_p, multiply_p, negative_p, subtract_p, zeros_like
@@ -294,3 +295,12 @@ sqrtm_p = Primitive("sqrtm", _sqrtm_impl)
 sqrtm_p.defvjp(lambda ct, ans: sylvester_p.bind(_T(ans), _T(ans), ct), save="ans")
 sqrtm_p.defjvp(lambda ts, ans, a: sylvester_p.bind(ans, ans, ts[0]))
 sqrtm_p.batch = lambda vals, batched, size: sqrtm_p.bind(vals[0])
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(triangular_solve_p, lower=BOOL, trans=choice(0, 1), unit_diagonal=BOOL)
+declare(lu_perm_t_p, dtype=DTYPE)
+for _p in (lu_factor_p, expm_p, sylvester_p, sqrtm_p):
+    declare(_p)

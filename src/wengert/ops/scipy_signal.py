@@ -17,6 +17,7 @@ import scipy.signal as _ss
 
 from ..core.batching import _loop_rule
 from ..core.primitive import Primitive
+from ..core.schema import choice, declare
 from ._util import shape_of
 from .elementwise import add_p
 from .shape import flip, reshape
@@ -61,3 +62,9 @@ convolve_p = Primitive("convolve", _conv_impl)
 convolve_p.defvjp_all(_conv_vjp, save="args")
 convolve_p.defjvp(_conv_jvp)
 convolve_p.batch = _conv_batch
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(convolve_p, mode=choice("full", "valid", "same"), method=choice("direct", "fft", "auto"))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
+from ..core.schema import AXES, BOOL, INT, SHAPE, declare
 from ._util import keyword_source, normalize_axis, one_axis, reduction_source, shape_of
 
 # --------------------------------------------------------------------------- reshape
@@ -489,3 +490,13 @@ def _concatenate_batch(vals: list, b: list, size: int, axis: int) -> Any:
 
 
 concatenate_p.batch = _concatenate_batch
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(reshape_p, shape=SHAPE)
+declare(transpose_p, axes=AXES)
+declare(broadcast_to_p, shape=SHAPE)
+declare(concatenate_p, axis=INT)
+declare(sum_p, axis=AXES, keepdims=BOOL)

@@ -33,6 +33,7 @@ import scipy.special as _sc
 from scipy import integrate as _integrate
 
 from ..core.primitive import Primitive
+from ..core.schema import AXES, BOOL, INT, declare
 from ._util import dtype_of, shape_of
 from .elementwise import (
     _elementwise_batch,
@@ -74,7 +75,7 @@ def _cast(r: Any, dtype: np.dtype) -> Any:
 
 
 def _ew(name: str, impl: Callable, *partials: Callable | None, save: str = "args") -> Primitive:
-    p = Primitive(name, impl).describe(elementwise=True, math=name)
+    p = declare(Primitive(name, impl).describe(elementwise=True, math=name))  # no params
     defpartials(p, *partials, save=save)
     p.batch = _elementwise_batch(p)
     return p
@@ -596,3 +597,11 @@ logsumexp_p.defjvp(_logsumexp_jvp)
 logsumexp_p.batch = _logsumexp_batch
 
 __all__ = [n for n in dir() if n.endswith("_p") and not n.startswith("_")]
+
+
+# --------------------------------------------------------------------------- parameter schemas
+# (names and value types of each primitive's params: a loaded graph is checked against them)
+
+declare(igamma_p, k=INT, upper=BOOL)
+declare(ibeta_p, j=INT, k=INT, upper=BOOL)
+declare(logsumexp_p, axis=AXES)

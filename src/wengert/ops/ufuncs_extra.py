@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive, Tracer
+from ..core.schema import declare
 from ._util import dtype_of, shape_of
 from .elementwise import (
     _elementwise_batch,
@@ -70,6 +71,7 @@ def _batched(p: Primitive) -> Primitive:
     """An elementwise primitive: its batching rule, and its NumPy spelling when its impl is
     a ufunc (the code generator writes ``np.fmod(a, b)``)."""
     p.batch = _elementwise_batch(p)
+    declare(p)  # no params
     if isinstance(p.impl, np.ufunc):
         return p.describe(elementwise=True, math=p.name, numpy=f"np.{p.impl.__name__}", nargs=p.impl.nin, fresh=True)
     return p.describe(elementwise=True, math=p.name)
