@@ -25,6 +25,8 @@ from .ops._util import dtype_of, shape_of
 from .ops.elementwise import ones_like as _ones_like
 from .ops.elementwise import stop_gradient  # noqa: F401  (re-exported)
 from .ops.elementwise import zeros_like as _zeros_like
+from .ops.indexing import getitem
+from .ops.shape import broadcast_to, moveaxis, reshape
 from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = [
@@ -510,13 +512,11 @@ def _basis(leaves: list, sizes: list, total: int) -> list:
 
 
 def _rows(g: Any, off: int, n: int) -> Any:
-    from .ops.indexing import getitem
 
     return getitem(g, slice(off, off + n))
 
 
 def _reshape(g: Any, shape: tuple) -> Any:
-    from .ops.shape import reshape
 
     return reshape(g, shape)
 
@@ -603,7 +603,6 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jac(*args: Any, **kwargs: Any) -> Any:
-        from .ops.shape import moveaxis
 
         nums = _argnums_tuple(argnums, len(args), "jacfwd")
         dyn, f = _partial_args(fun, args, kwargs, nums, "jacfwd")
@@ -634,7 +633,6 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             per_leaf = []
             off = 0
             for x, k in zip(in_leaves, sizes):
-                from .ops.indexing import getitem
 
                 part = getitem(t, (Ellipsis, slice(off, off + k)))
                 per_leaf.append(_reshape(part, so + shape_of(x)))
@@ -711,7 +709,6 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
 
     @functools.wraps(fun)
     def vf(*args: Any) -> Any:
-        from .ops.shape import broadcast_to, moveaxis
 
         axes = _axes_per_arg(in_axes, len(args), "in_axes")
         size = None

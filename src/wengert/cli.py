@@ -26,6 +26,29 @@ from typing import Any
 
 import numpy as np
 
+from . import numeric
+from .api import grad, jacfwd, jacrev, jvp
+from .core.reverse import ReverseTrace, ReverseTracer, backward
+from .graph import jit, trace
+from .graph.evaluation import _run, step_text
+from .graph.ir import Var
+from .graph.printing import to_dot
+from .symbolic import (
+    ParseError,
+    as_expr,
+    dag_size,
+    gradient,
+    lambdify,
+    latex,
+    parse,
+    simplify,
+    symbols,
+    to_graph,
+    to_str,
+    tree_size,
+)
+from .symbolic.diff import rebuild
+
 
 class UsageError(Exception):
     """A mistake in what the user typed (exit code 2)."""
@@ -143,7 +166,6 @@ def _parse_at(text: str | None) -> dict[str, float]:
 def _depth_order(g: Any) -> Any:
     """Equations sorted by depth from the inputs (a topological order that lists
     independent steps first, as in Baydin et al.'s tables)."""
-    from .graph.ir import Var
 
     depth: dict[int, int] = {v.id: 0 for v in g.inputs}
     keyed = []
@@ -194,12 +216,6 @@ def _check_domain(g: Any, values: dict, vn: Any, names: list, x: list) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from . import numeric
-    from .api import grad, jacfwd, jvp
-    from .graph.evaluation import step_text
-    from .graph.ir import Var
-    from .symbolic import ParseError, dag_size, gradient, lambdify, latex, parse, to_graph, to_str, tree_size
-    from .symbolic.diff import rebuild
 
     try:
         expr = parse(args.expr)
@@ -230,7 +246,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     values: dict[int, Any] = {}
     tangents: dict[int, Any] = {}
     adjoints: dict[int, Any] = {}
-    from .graph.evaluation import _run
 
     _run(g, values)(*x)
     _check_domain(g, values, vn, names, x)
@@ -239,7 +254,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     jvp(_run(g, rec), tuple(x), tuple(seed))
     for key, v in rec.items():
         tangents[key] = getattr(v, "tangent", 0.0)
-    from .core.reverse import ReverseTrace, ReverseTracer, backward
 
     rec2: dict[int, Any] = {}
     tr = ReverseTrace()
@@ -352,8 +366,6 @@ def _tangent_step(e: Any, names: dict[int, str]) -> str:
     """The tangent rule of one step (the ``dv`` of ``v = op(...)``), written by running the
     op's own JVP rule on symbols: operands are their names, tangents ``d<name>``, the step's
     result its own name; constant operands carry no tangent."""
-    from .graph.ir import Var
-    from .symbolic import as_expr, simplify, symbols, to_str
 
     shown: dict[str, str] = {}  # symbol name -> the table's name (v-1 is not an identifier)
 
@@ -425,9 +437,6 @@ def _parse_arg(text: str) -> Any:
 
 
 def cmd_grad(args: argparse.Namespace) -> int:
-    from . import numeric
-    from .api import grad, jacfwd, jacrev
-    from .graph import jit
 
     fn = _load_function(args.target)
     vals = [_parse_arg(a) for a in (args.args or [])]
@@ -472,11 +481,6 @@ def cmd_grad(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .api import grad
-    from .graph import trace
-    from .graph.printing import to_dot
-    from .symbolic import ParseError, parse
-    from .symbolic.diff import rebuild
 
     values = None
     if ".py:" in args.target or args.target.endswith(".py"):

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..errors import WengertError
 from .primitive import Primitive, Trace, Tracer
 
@@ -72,13 +74,12 @@ class BatchTrace(Trace):
 
 
 def _loop_rule(prim: Primitive, vals: list, batched: list, size: int, params: dict) -> Any:
-    from ..ops.indexing import getitem
-    from ..ops.shape import stack
-
+    # Indexing and np.stack reach wengert's ops through the values' own protocols (a lower
+    # level's tracers dispatch them), so this layer needs no op of its own.
     outs = []
     for i in range(size):
-        args = [getitem(v, i) if b else v for v, b in zip(vals, batched)]
+        args = [v[i] if b else v for v, b in zip(vals, batched)]
         outs.append(prim.bind(*args, **params))
     if prim.multiple_results:
-        return tuple(stack([o[k] for o in outs]) for k in range(len(outs[0])))
-    return stack(outs)
+        return tuple(np.stack([o[k] for o in outs]) for k in range(len(outs[0])))
+    return np.stack(outs)

@@ -83,10 +83,19 @@ def _is_dtype(v: Any) -> bool:
     return isinstance(v, np.dtype) and v.kind in NUMERIC_KINDS and v.fields is None and v.shape == ()
 
 
-def _is_graph(v: Any) -> bool:
-    from ..graph.ir import Graph  # the one type of the vocabulary defined above this layer
+# The graph type (defined above this layer, in wengert.graph.ir, which registers it): the one
+# type of the vocabulary that is not a number, tuple or dtype.
+_GRAPH_TYPES: tuple = ()
 
-    return isinstance(v, Graph)
+
+def register_graph_type(t: type) -> None:
+    """Make ``t`` the type of nested graphs (``GRAPH`` params: cond's branches, scan's body)."""
+    global _GRAPH_TYPES
+    _GRAPH_TYPES = (t,)
+
+
+def _is_graph(v: Any) -> bool:
+    return isinstance(v, _GRAPH_TYPES)
 
 
 def _is_index_item(v: Any) -> bool:

@@ -22,9 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive, Tracer, state
+from ..api import jvp, vjp, vmap
+from ..core.primitive import SAVE_ANS, SAVE_ARGS, Primitive, Tracer, state
+from ..core.reverse import ReverseTrace, ReverseTracer, backward
 from ..core.schema import BOOL, GRAPH, NONNEG_INT, declare, tuple_of
 from ..errors import WengertError
+from ..ops._util import shape_of
+from ..ops.elementwise import add_p, where, zeros_like
+from ..ops.indexing import getitem
+from ..ops.shape import broadcast_to, reshape, stack
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph, Var
 from .tracing import ConcretizationError, GraphTrace, GraphTracer, _dtype, example_value
@@ -146,8 +152,6 @@ def _inexact(x: Any) -> bool:
 
 def _vjp_masked(fun: Callable, args: tuple) -> tuple[Any, Callable]:
     """``vjp`` with respect to the floating-point arguments only; the others get zeros."""
-    from ..api import vjp
-    from ..ops.elementwise import zeros_like
 
     idx = [k for k, a in enumerate(args) if _inexact(a)]
 
@@ -171,7 +175,6 @@ def _vjp_masked(fun: Callable, args: tuple) -> tuple[Any, Callable]:
 
 def _jvp_masked(fun: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     """``jvp`` along the floating-point arguments only."""
-    from ..api import jvp
 
     idx = [k for k, a in enumerate(primals) if _inexact(a)]
 
@@ -197,7 +200,6 @@ declare(cond_p, branches=tuple_of(GRAPH, 2))
 
 
 def _cond_jvp(ts: tuple, ans: Any, pred: Any, *ops: Any, branches: tuple) -> tuple:
-    from ..ops.elementwise import zeros_like
 
     tans = tuple(zeros_like(o) if t is None else t for t, o in zip(ts[1:], ops))
 
@@ -208,7 +210,6 @@ def _cond_jvp(ts: tuple, ans: Any, pred: Any, *ops: Any, branches: tuple) -> tup
 
 
 def _cond_vjp(cts: tuple, ans: Any, pred: Any, *ops: Any, branches: tuple) -> tuple:
-    from ..ops.elementwise import zeros_like
 
     full = tuple(zeros_like(o) if c is None else c for c, o in zip(cts, ans))
 
@@ -220,10 +221,6 @@ def _cond_vjp(cts: tuple, ans: Any, pred: Any, *ops: Any, branches: tuple) -> tu
 
 def _cond_batch(vals: list, batched: list, size: int, branches: tuple) -> tuple:
     """Under vmap both branches run (batched) and the predicate selects elementwise."""
-    from ..api import vmap
-    from ..ops._util import shape_of
-    from ..ops.elementwise import where
-    from ..ops.shape import broadcast_to, reshape
 
     ops = vals[1:]
     axes = tuple(0 if b else None for b in batched[1:])
@@ -308,7 +305,6 @@ def _split(args: tuple, n_carry: int, n_x: int) -> tuple[tuple, tuple, tuple]:
 
 
 def _scan_jvp(ts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
-    from ..ops.elementwise import zeros_like
 
     consts, init, xs = _split(args, n_carry, n_x)
     tc, ti, tx = _split(tuple(zeros_like(a) if t is None else t for t, a in zip(ts, args)), n_carry, n_x)
@@ -325,7 +321,6 @@ def _scan_jvp(ts: tuple, ans: Any, *args: Any, body: Graph, n_carry: int, n_x: i
 def _stored_vars(body: Graph) -> list:
     """Body variables the VJP rules read (per each primitive's ``save``): stored by the
     forward scan so the backward scan reuses them instead of recomputing the step."""
-    from ..core.primitive import SAVE_ANS, SAVE_ARGS
 
     inputs = {v.id for v in body.inputs}
     need: dict[int, Var] = {}
@@ -356,8 +351,6 @@ def _evaluate_keep(g: Graph, keep: list, *xs: Any) -> tuple[list, list]:
 def _replay_vjp(g: Graph, keep: list, stored: tuple, args: tuple, cts: tuple) -> tuple:
     """Cotangents of ``g``'s inputs, replaying its equations with the stored values (the
     same VJP rules; only equations whose results were not stored are recomputed)."""
-    from ..core.reverse import ReverseTrace, ReverseTracer, backward
-    from ..ops.elementwise import zeros_like
 
     known = {v.id: s for v, s in zip(keep, stored)}
     tr = ReverseTrace()
@@ -405,7 +398,6 @@ def _scan_fwd(*args: Any, body: Graph, n_carry: int, n_x: int, length: int, reve
 
 
 def _scan_vjp(cts: tuple, ans: Any, *res: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:
-    from ..ops.elementwise import add_p, zeros_like
 
     keep = _stored_vars(body)
     n_args = len(res) - n_carry - len(keep)
@@ -456,7 +448,6 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
         raise ValueError(f"scan: length={length} but xs has length {sorted(lengths)}")
     if not _graph_active() and length > 0:
         return _scan_eager(f, init, xs, x_leaves, x_tree, length, reverse)
-    from ..ops.indexing import getitem
 
     c_leaves, c_tree = tree_flatten(init)
     example_x = [
@@ -482,8 +473,6 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
 
 
 def _scan_eager(f: Callable, init: Any, xs: Any, x_leaves: list, x_tree: Any, length: int, reverse: bool) -> tuple:
-    from ..ops.indexing import getitem
-    from ..ops.shape import stack
 
     carry = init
     ys = []
@@ -556,7 +545,6 @@ declare(while_p, cond_g=GRAPH, body_g=GRAPH, n_carry=NONNEG_INT)
 
 
 def _while_jvp(ts: tuple, ans: Any, *args: Any, cond_g: Graph, body_g: Graph, n_carry: int) -> tuple:
-    from ..ops.elementwise import zeros_like
 
     n_const_c = len(cond_g.inputs) - n_carry
     carry, consts = args[:n_carry], args[n_carry:]
@@ -616,7 +604,6 @@ while_vjp_p.defjvp(_no_higher)
 
 
 def _while_vjp(cts: tuple, ans: Any, *args: Any, cond_g: Graph, body_g: Graph, n_carry: int) -> tuple:
-    from ..ops.elementwise import zeros_like
 
     full = tuple(zeros_like(a) if c is None else c for c, a in zip(cts, ans))
     return tuple(while_vjp_p.bind(*args, *full, cond_g=cond_g, body_g=body_g, n_carry=n_carry, n_args=len(args)))

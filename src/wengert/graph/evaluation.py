@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..api import jvp
+from ..core.reverse import ReverseTrace, ReverseTracer, backward
 from ..tree import tree_flatten
 from .ir import Graph, Literal, Var
 from .printing import var_names
@@ -85,8 +87,6 @@ def _run(g: Graph, rec: dict[int, Any]) -> Any:
 
 
 def evaluation_trace(g: Graph, args: tuple, tangents: Any, adjoints: bool) -> EvaluationTrace:
-    from ..api import jvp
-    from ..core.reverse import ReverseTrace, ReverseTracer, backward
 
     leaves = [np.asarray(x) if not hasattr(x, "shape") else x for x in tree_flatten(args)[0]]
     if len(leaves) != len(g.inputs):

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..core.primitive import Primitive
-from ..tree import TreeDef
+from ..core.schema import register_graph_type
+from ..tree import TreeDef, tree_flatten, tree_unflatten
 
 __all__ = ["Var", "Literal", "Eqn", "Graph"]
 
@@ -143,7 +144,6 @@ class Graph:
 
     def __call__(self, *args: Any) -> Any:
         """Evaluate on arguments shaped like the traced ones (pytrees allowed)."""
-        from ..tree import tree_flatten, tree_unflatten
 
         leaves = tree_flatten(args)[0] if self.in_tree is not None else list(args)
         out = self.compile()(*leaves)
@@ -203,3 +203,6 @@ class Graph:
             return to_svg(self)
         except Exception:
             return None
+
+
+register_graph_type(Graph)  # GRAPH params (cond branches, scan bodies) are Graphs

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from ..api import vmap
 from ..core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
+from ..ops.elementwise import zeros_like
 from ..tree import tree_flatten, tree_unflatten
 from .ir import Graph
 from .tracing import CallPrimitive, GraphTrace, example_value, freeing_evaluator, trace_graph
@@ -301,14 +303,12 @@ def _make_call_primitive(entry: _Entry) -> Primitive:
         return _recorded_scope(entry, back, tuple(xs), full)
 
     def jvp_rule(ts: tuple, ans: Any, *xs: Any) -> tuple:
-        from ..ops.elementwise import zeros_like
 
         fwd = _rule(entry, "_jvp")
         full = tuple(zeros_like(x) if t is None else t for t, x in zip(ts, xs))
         return _recorded_scope(entry, fwd, tuple(xs), full)
 
     def batch_rule(vals: list, batched: list, size: int) -> tuple:
-        from ..api import vmap
 
         axes = tuple(0 if b else None for b in batched)
         batched_fn = vmap(lambda *a: tuple(entry.run(*a)), in_axes=axes)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..api import vmap
 from ..core.primitive import Primitive
 from ..ops.contract import einsum_p, matmul_p
 from ..ops.elementwise import add_p, exp_p, log_p, multiply_p, negative_p, power_p, subtract_p, true_divide_p
@@ -461,7 +462,6 @@ def _hoist_one(e: Eqn) -> list[Eqn] | None:
     """Move the part of a scan body that depends only on the scanned inputs ``xs`` (and
     constants) out of the loop, computed for all steps at once with ``vmap`` (e.g. an RNN's
     ``x_t @ U`` becomes one matrix product).  Returns the replacement equations or None."""
-    from ..api import vmap
 
     body = e.params["body"]
     n_carry, n_x = e.params["n_carry"], e.params["n_x"]
@@ -567,9 +567,6 @@ def _reduce_one(e: Eqn) -> list[Eqn] | None:
     terms ``t_i`` computed for all steps at once after the loop (with ``vmap``): e.g. the
     weight gradients of backpropagation through time become batched products instead of one
     small product per step inside the loop."""
-    from ..api import vmap
-    from ..ops.elementwise import add_p
-    from ..ops.shape import sum_p
 
     body = e.params["body"]
     n_carry, n_x = e.params["n_carry"], e.params["n_x"]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..api import _check_out_leaves
+from ..core.batching import BatchTracer
 from ..core.primitive import Primitive, Trace, Tracer
 from ..errors import WengertError
 from ..tree import tree_flatten, tree_unflatten
@@ -324,7 +325,6 @@ def trace_graph(
 def example_value(x: Any) -> Any:
     """A plain value shaped like one element of ``x``: the value below every trace, with
     the batch axes of enclosing vmap levels removed (for tracing bodies and jit)."""
-    from ..core.batching import BatchTracer
 
     n_batch = 0
     v = x

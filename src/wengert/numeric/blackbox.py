@@ -29,6 +29,8 @@ import numpy as np
 
 from ..core.primitive import Primitive
 from ..errors import WengertError
+from ..ops._util import dtype_of
+from ..ops.elementwise import zeros_like
 
 __all__ = ["blackbox", "NumericalDerivativeWarning"]
 
@@ -38,7 +40,6 @@ class NumericalDerivativeWarning(UserWarning):
 
 
 def _inexact(a: Any) -> bool:
-    from ..ops._util import dtype_of
 
     try:
         return bool(np.issubdtype(dtype_of(a), np.inexact))
@@ -151,7 +152,6 @@ def _make(fun: Callable, name: str, opts: _Opts, warned: _Warned, register: bool
         return np.asarray(est.value).astype(np.result_type(y0.dtype, *(x.dtype for x in xs)), copy=False)
 
     def jvp_rule(tangents: tuple, ans: Any, *args: Any, **params: Any) -> Any:
-        from ..ops.elementwise import zeros_like
 
         warned()
         if "jvp" not in derived:

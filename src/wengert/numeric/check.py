@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..api import jvp, vjp
 from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_map, tree_unflatten
 from ._points import Evaluator, Space
@@ -186,7 +187,6 @@ def _chain_name(chain: tuple, mode: str) -> str:
 
 
 def _check_tree(g: Callable, args: tuple, order: int, modes: tuple, ctx: _Ctx, chain: tuple) -> None:
-    from ..api import jvp, vjp
 
     v = _random_like(args, ctx.rng)
     num = _Numeric(g, args, v, ctx)

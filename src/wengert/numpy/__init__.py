@@ -8,6 +8,7 @@ naming the function.  Constants and non-differentiable helpers of NumPy are re-e
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import Any
 
 import numpy as _np
@@ -19,6 +20,7 @@ from ..ops import elementwise as _e
 from ..ops import indexing as _i
 from ..ops import reduce as _r
 from ..ops import shape as _s
+from ..ops._util import dtype_of as _dtype_of
 
 # Constants and dtypes pass straight through.
 pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis, _np.euler_gamma
@@ -136,9 +138,8 @@ iscomplex, isreal = _cx.iscomplex, _cx.isreal
 
 
 def _dtype(x: Any) -> Any:
-    from ..ops._util import dtype_of
 
-    return dtype_of(x)
+    return _dtype_of(x)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -328,6 +329,10 @@ tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
 )
 
 
-# Installs the NumPy protocols on tracers; wengert.numpy.fft and wengert.numpy.linalg
-# register np.fft.* and np.linalg.* for traced values.
-from . import _dispatch, fft, linalg  # noqa: E402,F401
+# NumPy's protocols on tracers point into this namespace; wengert.numpy.fft and
+# wengert.numpy.linalg register np.fft.* and np.linalg.* for traced values.
+from . import _dispatch  # noqa: E402
+
+_dispatch.install(_sys.modules[__name__])
+
+from . import fft, linalg  # noqa: E402,F401

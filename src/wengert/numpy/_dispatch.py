@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import numpy as wnp
 from ..core.primitive import Tracer
 from ..errors import NoRuleError, TracerConversionError
 from ..ops import elementwise as _e
+from ..ops._util import dtype_of
 from ..ops.indexing import at, getitem
 
 _neg = _e.negative_p.bind
@@ -111,14 +111,12 @@ def _repr(self: Tracer) -> str:
 
 # ----------------------------------------------------------------------------- protocols
 _UFUNCS: dict = {}
-_REDUCE = {
-    np.add: wnp.sum,
-    np.multiply: wnp.prod,
-    np.maximum: wnp.max,
-    np.minimum: wnp.min,
-}
-_ACCUMULATE = {np.add: wnp.cumsum, np.multiply: wnp.cumprod}
+_REDUCE: dict = {}
+_ACCUMULATE: dict = {}
 _FUNCS: dict = {}
+# The facade namespace the tables and the tracer methods point into (``install`` sets it:
+# ``wengert.numpy`` calls it once its functions exist, so this module never imports it).
+wnp: Any = None
 
 
 def _register_ufuncs() -> None:
@@ -235,7 +233,6 @@ def _bool_op(logical: Any, name: str) -> Any:
 
 
 def _dtype_of(v: Any) -> Any:
-    from ..ops._util import dtype_of
 
     return dtype_of(v)
 
@@ -356,6 +353,13 @@ def _install() -> None:
     T.tolist = lambda s: _float(s)
 
 
-_register_ufuncs()
-_register_functions()
-_install()
+def install(namespace: Any) -> None:
+    """Point NumPy's protocols on tracers (``__array_ufunc__``, ``__array_function__``, the
+    operators and array methods) at the functions of ``namespace`` (``wengert.numpy``)."""
+    global wnp
+    wnp = namespace
+    _REDUCE.update({np.add: wnp.sum, np.multiply: wnp.prod, np.maximum: wnp.max, np.minimum: wnp.min})
+    _ACCUMULATE.update({np.add: wnp.cumsum, np.multiply: wnp.cumprod})
+    _register_ufuncs()
+    _register_functions()
+    _install()

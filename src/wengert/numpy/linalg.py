@@ -410,3 +410,8 @@ def _register() -> None:
 
 
 _register()
+
+
+def __dir__() -> list[str]:
+    """The public names only (the helpers imported from ``ops`` are not part of the facade)."""
+    return sorted(__all__)

@@ -19,6 +19,7 @@ import numpy as np
 from ..core.primitive import SAVE_ARGS, Primitive, Tracer
 from ..core.schema import DTYPE, INT, declare
 from ..errors import TracerConversionError
+from ..tree import tree_map
 from ._util import dtype_of, shape_of
 from .shape import broadcast_to_p, reshape_p, unbroadcast
 
@@ -679,7 +680,6 @@ stop_gradient_p = _ufunc("stop_gradient", lambda x: x, nondiff=True, source=lamb
 
 def stop_gradient(x: Any) -> Any:
     """The value of ``x``, treated as a constant by every enclosing differentiation."""
-    from ..tree import tree_map
 
     return tree_map(stop_gradient_p.bind, x)
 

@@ -25,6 +25,7 @@ from ..ops._util import dtype_of, shape_of
 from ..ops.contract import matmul_p
 from ..ops.elementwise import astype, where
 from ..ops.indexing import getitem
+from ..ops.linalg import cholesky as _chol
 from ..ops.shape import concatenate, reshape, swapaxes
 
 __all__ = [
@@ -114,7 +115,6 @@ def solve_triangular(
 def cholesky(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     """Cholesky factor: upper ``U`` with ``a = U^T U`` (default) or lower ``L`` with
     ``a = L L^T``.  Raises ``LinAlgError`` if ``a`` is not positive definite."""
-    from ..ops.linalg import cholesky as _chol
 
     (a,) = _float(a)
     _check_square("cholesky", a)

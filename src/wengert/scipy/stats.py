@@ -58,6 +58,7 @@ from ..ops.elementwise import (
     stop_gradient,
     where,
 )
+from ..ops.linalg import cholesky
 from ..ops.shape import reshape, sum_p
 
 __all__ = ["norm", "t", "gamma", "beta", "chi2", "poisson", "bernoulli", "dirichlet", "multivariate_normal"]
@@ -533,7 +534,6 @@ class _MultivariateNormal(_Dist):
         ``x``, ``mean`` and ``cov`` (the gradient with respect to a full ``cov`` is
         symmetric).  A singular ``cov`` raises ``numpy.linalg.LinAlgError`` (the
         pseudo-determinant form of ``allow_singular=True`` is not differentiable here)."""
-        from ..ops.linalg import cholesky
         from .linalg import solve_triangular
 
         x, mean, cov = _floats(x, mean, cov)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.forward import JVPTrace, JVPTracer
+from ..core.reverse import ReverseTrace, ReverseTracer, backward
 from .expr import Expr, SymbolicError, as_expr, const, walk
 from .simplify import simplify
 
@@ -62,7 +63,6 @@ def diff(expr: Any, x: Any, n: int = 1, simplified: bool = True) -> Expr:
 def _gradient_reverse(e: Expr, xs: list[Expr]) -> list[Expr]:
     """All first derivatives in one reverse pass: the VJP rules run over the DAG with
     expression nodes as values, so the time is linear in the DAG size whatever ``len(xs)``."""
-    from ..core.reverse import ReverseTrace, ReverseTracer, backward
 
     tr = ReverseTrace()
     with tr:
