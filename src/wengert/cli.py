@@ -515,8 +515,6 @@ def cmd_graph(args: argparse.Namespace) -> int:
             v.name = n
     g = g.optimize()
     if args.at or args.args:
-        from .graph.evaluation import _run
-
         values = {}
         _run(g, values)(*point)
     dot = to_dot(g, values)

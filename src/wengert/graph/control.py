@@ -32,7 +32,7 @@ from ..ops.elementwise import add_p, where, zeros_like
 from ..ops.indexing import getitem
 from ..ops.shape import broadcast_to, reshape, stack
 from ..tree import tree_flatten, tree_unflatten
-from .ir import Graph, Var
+from .ir import Graph, Literal, Var
 from .tracing import ConcretizationError, GraphTrace, GraphTracer, _dtype, example_value
 
 __all__ = ["cond", "while_loop", "fori_loop", "scan"]
@@ -86,7 +86,6 @@ def _trace_body(fun: Callable, example: list, in_tree: Any, name: str) -> tuple[
         out = fun(*tree_unflatten(in_tree, boxed))
     leaves, out_tree = tree_flatten(out)
     outs = []
-    from .ir import Literal
 
     for o in leaves:
         if o.__class__ is GraphTracer and o._trace is tr:

@@ -31,6 +31,7 @@ from ..api import vmap
 from ..core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
 from ..ops.elementwise import zeros_like
 from ..tree import tree_flatten, tree_unflatten
+from .control import _jvp_masked, _vjp_masked
 from .ir import Graph
 from .tracing import CallPrimitive, GraphTrace, example_value, freeing_evaluator, trace_graph
 
@@ -259,7 +260,6 @@ def _rule(entry: _Entry, which: str) -> Any:
 
 
 def _make_vjp(entry: _Entry) -> Jitted:
-    from .control import _vjp_masked
 
     def back(xs_: tuple, cts_: tuple) -> tuple:
         _, f_vjp = _vjp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_))
@@ -269,7 +269,6 @@ def _make_vjp(entry: _Entry) -> Jitted:
 
 
 def _make_jvp(entry: _Entry) -> Jitted:
-    from .control import _jvp_masked
 
     def fwd(xs_: tuple, ts_: tuple) -> Any:
         return _jvp_masked(lambda *a: tuple(entry.run(*a)), tuple(xs_), tuple(ts_))[1]

@@ -23,7 +23,7 @@ from ..ops.elementwise import add_p, exp_p, log_p, multiply_p, negative_p, power
 from ..ops.shape import broadcast_to_p, reshape_p, sum_p, transpose_p
 from .control import scan_p
 from .ir import Eqn, Graph, Literal, Var
-from .tracing import _params_key
+from .tracing import _params_key, trace_graph
 
 Operand = Var | Literal
 
@@ -447,7 +447,6 @@ def _use_counts(g: Graph) -> dict[int, int]:
 def _inline_traced(fun: Callable, operands: list) -> tuple[list[Eqn], list]:
     """Trace ``fun`` on example values shaped like ``operands`` and return its equations
     rewired to read ``operands``, with its outputs (for building equations inside a pass)."""
-    from .tracing import trace_graph
 
     examples = [np.zeros(o.shape, o.dtype) if isinstance(o, Var) else o.value for o in operands]
     gv, _ = trace_graph(fun, tuple(examples))

@@ -36,7 +36,7 @@ from .finite_diff import (
     stencil,
     step_factor,
 )
-from .richardson import Estimate
+from .richardson import Estimate, _bands, select_window
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "directional"]
 
@@ -337,7 +337,6 @@ def _scalar_plan(n: int, order: int, method: str, richardson: int, up: int, eps:
     """Everything about a scalar derivative that does not depend on x or f: the step factor,
     the point multipliers (the last one 0: x itself) and the matrices taking f's values
     straight to the extrapolated values (rows: T then T_low) and rounding magnitudes."""
-    from .richardson import _bands
 
     st = stencil(n, order, method)
     levels = richardson + 1
@@ -360,7 +359,6 @@ def _scalar_fast(f: Callable, x: Any, n: int, method: str, order: int, richardso
     """``derivative`` for a scalar ``x`` and a vectorized ``f`` in one call of ``f`` and a few
     matrix products (the same computation as the general path, reorganised).  ``None`` when
     it does not apply (a pytree, an output that is not one array, ``f`` undefined at ``x``)."""
-    from .richardson import select_window
 
     if type(x) is float:
         xv, dt = x, _F64

@@ -31,6 +31,8 @@ from ..core.primitive import Primitive
 from ..errors import WengertError
 from ..ops._util import dtype_of
 from ..ops.elementwise import zeros_like
+from .api import directional, jacobian
+from .finite_diff import check_method_order
 
 __all__ = ["blackbox", "NumericalDerivativeWarning"]
 
@@ -128,7 +130,6 @@ def _make(fun: Callable, name: str, opts: _Opts, warned: _Warned, register: bool
 
     # -- JVP ---------------------------------------------------------------------------
     def jvp_impl(*ats: Any, **params: Any) -> Any:
-        from .api import directional
 
         k = len(ats) // 2
         args, tans = ats[:k], ats[k:]
@@ -167,7 +168,6 @@ def _make(fun: Callable, name: str, opts: _Opts, warned: _Warned, register: bool
     cache = _LastJacobian()
 
     def jacobian_of(i: int, args: tuple, params: dict) -> np.ndarray:
-        from .api import jacobian
 
         key_params = params if all(np.ndim(v) == 0 for v in params.values()) else None
         hit = cache.get(args, key_params) if key_params is not None else None
@@ -276,7 +276,6 @@ def blackbox(
 
         wengert.grad(lambda x: energy(x) ** 2)(np.array([0.3, 2.0]))
     """
-    from .finite_diff import check_method_order
 
     check_method_order(method, order, "blackbox")
     if not isinstance(richardson, (int, np.integer)) or richardson < 0:

@@ -36,7 +36,7 @@ from ..api import jvp, vjp
 from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_map, tree_unflatten
 from ._points import Evaluator, Space
-from .api import _direction_fd
+from .api import _direction_fd, partials_fd
 from .finite_diff import coordinate_scale, default_step, rounding_eps
 
 __all__ = ["check_grads"]
@@ -360,7 +360,6 @@ class _Numeric:
 
     def _where_rev(self, ct: Any, cts: Any) -> str:
         """The numerical gradient of <ct, g> per input coordinate, to locate a VJP error."""
-        from .api import partials_fd
 
         if np.iscomplexobj(self.space.x) or np.iscomplexobj(_flat(ct)) or self.ev.out is None:
             return ""

@@ -43,6 +43,7 @@ import numpy as np
 
 from ._points import ComplexStepError, Evaluator
 from .finite_diff import MAX_BRIDGE, candidate_taus, coordinate_scale, default_step, fd_problems, rounding_eps, stencil
+from .richardson import choose
 
 __all__ = ["partials", "direction", "derivative", "hessian", "ComplexStepError"]
 
@@ -168,7 +169,6 @@ def _contour_select(F: np.ndarray, rm: np.ndarray, n: int, m: int, eps: float) -
     By conjugate symmetry (``F_{m-k} = conj(F_k)``) the real part of the full sums only needs
     the upper half: ``Re(F_0) + (-1)^n Re(F_{m/2}) + 2 Re sum_{0<k<m/2} F_k w^(-kn)``, which is
     one product with precomputed weights."""
-    from .richardson import choose
 
     M = F.shape[-1]
     Wt = _contour_weights(n, m)  # (m/2+1, 3): full rule, half rule, mean |F| over the circle

@@ -29,6 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from .richardson import ROUNDING_ULPS, select_window
+from .richardson import richardson as _rich
+
 __all__ = [
     "METHODS",
     "fd_weights",
@@ -272,7 +275,6 @@ def rounding_eps(*dtypes: np.dtype) -> float:
 
 @lru_cache(maxsize=64)
 def _rounding_eps(dtypes: tuple) -> float:
-    from .richardson import ROUNDING_ULPS
 
     eps = max((float(np.finfo(d).eps) for d in dtypes if np.issubdtype(d, np.inexact)), default=float(np.finfo(float).eps))
     return ROUNDING_ULPS * eps
@@ -297,8 +299,6 @@ def fd_problems(
     the chosen window per element.  ``transform`` maps the raw values (K, M) of the evaluated
     points first (the complex-step Hessian takes imaginary parts there).
     """
-    from .richardson import richardson as _rich
-    from .richardson import select_window
 
     S, G = valid.shape
     A = len(st.offsets)

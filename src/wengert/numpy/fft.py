@@ -22,12 +22,12 @@ from ..ops.fft import (  # noqa: F401
     rfftfreq,
     rfftn,
 )
+from . import _dispatch
 
 
 def _register() -> None:
     import numpy as _np
 
-    from . import _dispatch
 
     for name in __all__:
         f = getattr(_np.fft, name, None)

@@ -59,6 +59,7 @@ from ..ops.shape import (
     transpose,
 )
 from ..ops.spectral import eig, eigh, eigvals, eigvalsh, lstsq, pinv, svd, svdvals  # noqa: F401  (re-exported)
+from . import _dispatch
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -400,7 +401,6 @@ tensordot = tensordot  # np.linalg.tensordot is np.tensordot
 
 
 def _register() -> None:
-    from . import _dispatch
 
     here = globals()
     for name in __all__:

@@ -17,7 +17,7 @@ from ..core.schema import EINSUM_SUBSCRIPTS, declare
 from ._util import dtype_of, ndim_of, one_axis, shape_of
 from .elementwise import add_p, multiply_p
 from .indexing import getitem
-from .shape import broadcast_to, expand_dims, ravel, reshape, sum, swapaxes, unbroadcast
+from .shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, sum, swapaxes, unbroadcast
 
 
 def _multilinear_jvp(prim: Primitive) -> Any:
@@ -96,9 +96,7 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> tuple[list[str], str,
         ins, out, explicit = subscripts, "", False
     in_subs = ins.split(",")
     if len(in_subs) != len(shapes):
-        raise ValueError(
-            f"einsum: {len(in_subs)} operand subscripts given for {len(shapes)} operands"
-        )
+        raise ValueError(f"einsum: {len(in_subs)} operand subscripts given for {len(shapes)} operands")
     used = set(c for c in subscripts if c.isalpha())
     free = [c for c in _LETTERS if c not in used]
     ell_len = 0
@@ -114,9 +112,7 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> tuple[list[str], str,
             letters = ell[ell_len - k :] if k else ""
             s = s.replace("...", letters)
         if len(s) != len(shp):
-            raise ValueError(
-                f"einsum: operand with subscripts {s!r} has {len(shp)} dimensions"
-            )
+            raise ValueError(f"einsum: operand with subscripts {s!r} has {len(shp)} dimensions")
         new_in.append(s)
         targets.append(None)
     # Sizes per letter; broadcasting (size 1 against n) only inside the ellipsis.
@@ -124,9 +120,7 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> tuple[list[str], str,
     for s, shp in zip(new_in, shapes):
         for c, n in zip(s, shp):
             if c in sizes and sizes[c] != n and not (c in ell and 1 in (sizes[c], n)):
-                raise ValueError(
-                    f"einsum: size of label {c!r} is {n} for one operand and {sizes[c]} for another"
-                )
+                raise ValueError(f"einsum: size of label {c!r} is {n} for one operand and {sizes[c]} for another")
             sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
     for k, (s, shp) in enumerate(zip(new_in, shapes)):
         full = tuple(sizes[c] for c in s)
@@ -210,9 +204,7 @@ einsum_p.vjps = _EinsumVJPs()
 def einsum(subscripts: Any, *operands: Any, **kw: Any) -> Any:
     """``np.einsum`` in its subscript-string form, with ellipsis and implicit output."""
     if not isinstance(subscripts, str):
-        raise TypeError(
-            "einsum: only the subscripts-string form is supported, e.g. einsum('ij,jk->ik', a, b)"
-        )
+        raise TypeError("einsum: only the subscripts-string form is supported, e.g. einsum('ij,jk->ik', a, b)")
     if kw.get("out") is not None:
         raise TypeError("einsum: out= is not supported on traced values")
     ins, out, targets = _parse_einsum(subscripts, [shape_of(o) for o in operands])
@@ -284,7 +276,6 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """``np.diagonal`` as a gather (the diagonal becomes the last axis)."""
-    from .shape import moveaxis
 
     nd = ndim_of(a)
     a1, a2 = one_axis(axis1, nd), one_axis(axis2, nd)
@@ -324,8 +315,6 @@ def _matmul_batch(vals: list, b: list, size: int) -> Any:
     if b[1] and not b[0] and ra == 2 and rc == 1:
         return matmul_p.bind(c, swapaxes(a, -1, -2))
     if b[1] and not b[0] and ra == 2 and rc == 2:
-        from .shape import moveaxis
-
         sc = shape_of(c)  # (B, n, m)
         flat = reshape(moveaxis(c, 0, 1), (sc[1], sc[0] * sc[2]))
         out = reshape(matmul_p.bind(a, flat), (shape_of(a)[0], sc[0], sc[2]))

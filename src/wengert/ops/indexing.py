@@ -11,6 +11,8 @@ from ..core.primitive import Primitive, Tracer
 from ..core.schema import INDEX, SHAPE, declare
 from ..errors import WengertError
 from ._util import dtype_of, one_axis, shape_of
+from .elementwise import add_p, astype, maximum_p, minimum_p, multiply_p, where_p, zeros_like
+from .shape import broadcast_to, moveaxis, ravel, unbroadcast
 
 
 def _is_basic(idx: Any) -> bool:
@@ -76,7 +78,6 @@ def take(a: Any, indices: Any, axis: int | None = None, **kw: Any) -> Any:
     """``np.take`` (mode='raise' only)."""
     if kw.get("out") is not None or kw.get("mode", "raise") != "raise":
         raise TypeError("take: out= and mode= other than 'raise' are not supported on traced values")
-    from .shape import ravel
 
     if axis is None:
         return getitem(ravel(a), np.asarray(indices))
@@ -155,7 +156,6 @@ def _batch_index(idx: Any, ndim: int) -> tuple[tuple, int]:
 
 
 def _getitem_batch(vals: list, b: list, size: int, idx: Any) -> Any:
-    from .shape import moveaxis
 
     x = vals[0]
     new, pos = _batch_index(idx, len(shape_of(x)))
@@ -164,7 +164,6 @@ def _getitem_batch(vals: list, b: list, size: int, idx: Any) -> Any:
 
 
 def _scatter_add_batch(vals: list, b: list, size: int, idx: Any, shape: tuple) -> Any:
-    from .shape import moveaxis
 
     ct = vals[0]
     new, pos = _batch_index(idx, len(shape) + 1)
@@ -193,19 +192,16 @@ def _update_mask(x_shape: tuple, idx: Any, dtype: Any) -> np.ndarray:
 
 
 def _set_vjp_x(ct: Any, ans: Any, x: tuple, v: tuple, idx: Any) -> Any:
-    from .elementwise import where_p
 
     return where_p.bind(_update_mask(x, idx, None), 0.0, ct)
 
 
 def _set_vjp_v(ct: Any, ans: Any, x: tuple, v: tuple, idx: Any) -> Any:
-    from .shape import unbroadcast
 
     return unbroadcast(getitem_p.bind(ct, idx=idx), v)
 
 
 def _set_jvp(ts: tuple, ans: Any, x: Any, v: Any, idx: Any) -> Any:
-    from .elementwise import zeros_like
 
     tx = ts[0] if ts[0] is not None else zeros_like(x)
     tv = ts[1] if ts[1] is not None else zeros_like(v)
@@ -242,21 +238,17 @@ class _IndexUpdateRef:
         dx = dtype_of(self.x)
         if dtype_of(v) == dx:
             return v
-        from .elementwise import astype
 
         return astype(v, dx)
 
     def set(self, v: Any) -> Any:
         """``x`` with ``x[idx]`` replaced by ``v`` (for repeated indices the last one wins)."""
-        from .shape import broadcast_to
 
         target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
         return scatter_set_p.bind(self.x, broadcast_to(self._cast(v), target), idx=self.idx)
 
     def add(self, v: Any) -> Any:
         """``x`` with ``v`` added at ``idx`` (repeated indices accumulate)."""
-        from .elementwise import add_p
-        from .shape import broadcast_to
 
         target = shape_of(getitem_p.bind(_zeros_probe(self.x), idx=self.idx))
         update = scatter_add_p.bind(broadcast_to(self._cast(v), target), idx=self.idx, shape=shape_of(self.x))
@@ -268,17 +260,14 @@ class _IndexUpdateRef:
         return self.set(op(self.get(), v))
 
     def multiply(self, v: Any) -> Any:
-        from .elementwise import multiply_p
 
         return self._combine("multiply", multiply_p.bind, v)
 
     def min(self, v: Any) -> Any:  # noqa: A003
-        from .elementwise import minimum_p
 
         return self._combine("min", minimum_p.bind, v)
 
     def max(self, v: Any) -> Any:  # noqa: A003
-        from .elementwise import maximum_p
 
         return self._combine("max", maximum_p.bind, v)
 

@@ -26,6 +26,7 @@ from .elementwise import (
     subtract_p,
     true_divide_p,
 )
+from .indexing import getitem
 from .shape import (
     _no_out,
     broadcast_to_p,
@@ -183,7 +184,6 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False, **kw: Any) -
 def _scan_mul_last(x: Any) -> Any:
     """Inclusive cumulative product along the last axis by log-depth doubling (only
     multiplications and slices, so every derivative of it is zero-safe)."""
-    from .indexing import getitem
 
     n = shape_of(x)[-1]
     s = 1
@@ -196,7 +196,6 @@ def _scan_mul_last(x: Any) -> Any:
 
 
 def _exclusive_scan_mul_last(x: Any) -> Any:
-    from .indexing import getitem
 
     n = shape_of(x)[-1]
     inc = _scan_mul_last(x)

@@ -26,6 +26,7 @@ import numpy as np
 from ..core.primitive import Primitive, Tracer
 from ..core.schema import declare
 from ._util import dtype_of, shape_of
+from .contract import einsum
 from .elementwise import (
     _elementwise_batch,
     abs_p,
@@ -223,7 +224,6 @@ def _conj_if_complex(x: Any) -> Any:
 
 
 def _einsum(sub: str, a: Any, b: Any) -> Any:
-    from .contract import einsum
 
     return einsum(sub, a, b)
 

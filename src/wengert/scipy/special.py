@@ -25,6 +25,7 @@ import numpy as np
 import scipy.special as _sc
 
 from ..core.primitive import Tracer
+from ..numpy import _dispatch
 from ..ops import special as _s
 from ..ops._util import dtype_of, normalize_axis, shape_of
 from ..ops.elementwise import astype, exp_p, less, where
@@ -268,7 +269,6 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
 # ----------------------------------------------------------------------------- dispatch
 # Plain ``scipy.special.<ufunc>(tracer)`` calls reach these functions via __array_ufunc__.
 def _register_scipy_ufuncs() -> None:
-    from ..numpy import _dispatch
 
     for name in __all__:
         u = getattr(_sc, name, None)

@@ -20,6 +20,7 @@ from typing import Any
 from .. import ops  # noqa: F401  (registers the primitives whose names the parser reads)
 from ..core.primitive import Primitive
 from ..errors import WengertError
+from .expr import as_expr, const, symbols
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 200
@@ -148,9 +149,7 @@ def _number(tok: _Tok, text: str) -> Any:
         if s[:2].lower() in ("0x", "0o", "0b"):
             v = int(s, 0)
             if v.bit_length() > _MAX_INT_BITS:  # would not print in decimal (and means nothing)
-                raise ParseError(
-                    f"integer literal too large (over {_MAX_LITERAL_CHARS} decimal digits)", text, tok.col
-                )
+                raise ParseError(f"integer literal too large (over {_MAX_LITERAL_CHARS} decimal digits)", text, tok.col)
             return v
         if any(ch in s for ch in ".eE"):
             mant, _, exp = s.lower().partition("e")
@@ -236,15 +235,11 @@ class _Parser:
         if op == "*":
             return a * b
         if op == "/":
-            from .expr import as_expr
-
             return as_expr(a) / b
-        from .expr import as_expr
 
         return as_expr(a) ** b
 
     def prefix(self, t: _Tok) -> Any:
-        from .expr import const, symbols
 
         if t.kind == "num":
             return const(_number(t, self.text))

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..core.primitive import Primitive
-from .expr import Expr, const, walk
+from .expr import Expr, as_expr, const, walk
 
 _P: dict[str, Primitive] = {}
 
@@ -364,7 +364,6 @@ def _build_prod(out: dict, order: list, c: Any) -> Expr:
 
 def simplify(expr: Any) -> Expr:
     """A simplified, canonical form of ``expr`` (deterministic; linear in the DAG size)."""
-    from .expr import as_expr
 
     e = as_expr(expr)
     outer = _POS.table  # (a nested call, e.g. from a printer, keeps the outer call's table)
