@@ -118,3 +118,20 @@ def keyword_source(np_name: str, *names: str, positional: bool = True) -> Any:
         return f"{np_name}({', '.join([*args, *vals])})"
 
     return source
+
+
+# --------------------------------------------------------------------------- constants
+
+
+def _lower(x: Any) -> Any:
+    return x.full_lower() if isinstance(x, Tracer) else x
+
+
+def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """A constant array of zeros (never traced)."""
+    return np.zeros_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
+
+
+def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """A constant array of ones (never traced)."""
+    return np.ones_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)

@@ -20,7 +20,7 @@ from ..core.primitive import SAVE_ARGS, Primitive, Tracer
 from ..core.schema import DTYPE, INT, declare
 from ..errors import TracerConversionError
 from ..tree import tree_map
-from ._util import dtype_of, shape_of
+from ._util import _lower, dtype_of, ones_like, shape_of, zeros_like  # noqa: F401  (re-exported)
 from .shape import broadcast_to_p, reshape_p, unbroadcast
 
 _LN2 = math.log(2.0)
@@ -567,10 +567,8 @@ where_p.defjvp(_where_jvp)
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """``np.where(condition, x, y)``; the condition is not differentiated."""
-    if x is None and y is None:
-        from .indexing import nonzero
-
-        return nonzero(condition)
+    if x is None and y is None:  # np.nonzero reaches wengert's nonzero for traced values
+        return np.nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
     return where_p.bind(condition, x, y)
@@ -646,20 +644,6 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     if np.issubdtype(dtype, np.inexact) and np.issubdtype(orig, np.inexact):
         return astype_p.bind(x, dtype=dtype, orig=orig)
     return _astype_int_p.bind(x, dtype=dtype)
-
-
-def _lower(x: Any) -> Any:
-    return x.full_lower() if isinstance(x, Tracer) else x
-
-
-def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
-    """A constant array of zeros (never traced)."""
-    return np.zeros_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
-
-
-def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Any:
-    """A constant array of ones (never traced)."""
-    return np.ones_like(_lower(x), dtype=dtype or dtype_of(x), shape=shape_of(x) if shape is None else shape)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:

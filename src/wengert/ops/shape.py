@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive
-from ..core.schema import AXES, BOOL, INT, SHAPE, declare
-from ._util import keyword_source, normalize_axis, one_axis, reduction_source, shape_of
+from ..core.primitive import Primitive, Tracer
+from ..core.schema import AXES, BOOL, INDEX, INT, SHAPE, declare
+from ..errors import WengertError
+from ._util import keyword_source, normalize_axis, one_axis, reduction_source, shape_of, zeros_like
 
 # --------------------------------------------------------------------------- reshape
 
@@ -198,10 +199,8 @@ def sum(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **k
     """``np.sum``."""
     _no_out("sum", kw)
     axes = normalize_axis(axis, len(shape_of(x)))
-    if dtype is not None:
-        from .elementwise import astype
-
-        x = astype(x, dtype)
+    if dtype is not None:  # (a traced value's own astype: wengert's cast, from a layer above)
+        x = x.astype(dtype) if isinstance(x, Tracer) else np.asarray(x).astype(dtype)
     return sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
 
 
@@ -232,8 +231,6 @@ concatenate_p.describe(fresh=True, source=_concatenate_source)
 
 
 def _concatenate_vjp(ct: Any, ans: Any, *shapes: tuple, axis: int) -> tuple:
-    from .indexing import getitem
-
     out = []
     start = 0
     for s in shapes:
@@ -245,8 +242,6 @@ def _concatenate_vjp(ct: Any, ans: Any, *shapes: tuple, axis: int) -> tuple:
 
 
 def _concatenate_jvp(ts: tuple, ans: Any, *xs: Any, axis: int) -> Any:
-    from .elementwise import zeros_like
-
     parts = [zeros_like(x) if t is None else t for t, x in zip(ts, xs)]
     return concatenate_p.bind(*parts, axis=axis)
 
@@ -333,8 +328,6 @@ def column_stack(arrays: Sequence[Any]) -> Any:
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
     """``np.split``: pieces are slices of ``x`` (each differentiable)."""
-    from .indexing import getitem
-
     xs = shape_of(x)
     axis = one_axis(axis, len(xs))
     n = xs[axis]
@@ -350,8 +343,6 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
-    from .indexing import getitem
-
     xs = shape_of(x)
     axis = one_axis(axis, len(xs))
     n = xs[axis]
@@ -390,8 +381,6 @@ def tile(x: Any, reps: Any) -> Any:
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
     """``np.repeat``: a broadcast for a scalar count, a gather for per-element counts."""
-    from .indexing import getitem
-
     if axis is None:
         x = ravel(x)
         axis = 0
@@ -407,8 +396,6 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
 
 
 def flip(x: Any, axis: Any = None) -> Any:
-    from .indexing import getitem
-
     nd = len(shape_of(x))
     axes = normalize_axis(axis, nd)
     return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(nd)))
@@ -424,8 +411,6 @@ def flipud(x: Any) -> Any:
 
 def roll(x: Any, shift: Any, axis: Any = None) -> Any:
     """``np.roll`` as a gather (its transpose rolls back)."""
-    from .indexing import getitem
-
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape_of(x))
     xs = shape_of(x)
@@ -492,6 +477,138 @@ def _concatenate_batch(vals: list, b: list, size: int, axis: int) -> Any:
 concatenate_p.batch = _concatenate_batch
 
 
+# --------------------------------------------------------------------------- getitem / scatter_add
+# (each the transpose of the other; the structural family is closed under transposition)
+
+
+def _is_basic(idx: Any) -> bool:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    for i in items:
+        if not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+            return False
+    return True
+
+
+def _normalize_index(idx: Any) -> Any:
+    """Lists become arrays (NumPy's advanced indexing); traced indices are refused."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    out = []
+    for i in items:
+        if isinstance(i, Tracer):
+            v = i.full_lower()
+            if np.issubdtype(np.asarray(v).dtype, np.inexact):
+                raise WengertError(
+                    "an array used as an index is being differentiated; indices must be "
+                    "integers or booleans (use wengert.stop_gradient or an integer array)"
+                )
+            i = v
+        elif isinstance(i, list):
+            i = np.asarray(i)
+            if i.size == 0:  # NumPy reads an empty list as an empty integer index
+                i = i.astype(np.intp)
+        out.append(i)
+    return tuple(out) if isinstance(idx, tuple) else out[0]
+
+
+def _scatter_add_impl(ct: Any, idx: Any, shape: tuple) -> Any:
+    z = np.zeros_like(ct, shape=shape)
+    if _is_basic(idx):
+        z[idx] = ct
+    else:
+        np.add.at(z, idx, ct)
+    return z
+
+
+getitem_p = Primitive("getitem", lambda x, idx: x[idx])
+scatter_add_p = Primitive("scatter_add", _scatter_add_impl).describe(fresh=True)
+
+
+def _getitem_source(args: list, params: dict, em: Any) -> str | None:
+    return f"{args[0]}[{em.index(params['idx'])}]" if set(params) == {"idx"} and len(args) == 1 else None
+
+
+getitem_p.describe(source=_getitem_source)
+
+getitem_p.defvjp(lambda ct, ans, x, idx: scatter_add_p.bind(ct, idx=idx, shape=x), save="shapes")
+getitem_p.defjvp(lambda ts, ans, x, idx: getitem_p.bind(ts[0], idx=idx))
+scatter_add_p.defvjp(lambda ct, ans, idx, shape: getitem_p.bind(ct, idx=idx), save="none")
+scatter_add_p.defjvp(lambda ts, ans, x, idx, shape: scatter_add_p.bind(ts[0], idx=idx, shape=shape))
+
+
+def getitem(x: Any, idx: Any) -> Any:
+    """``x[idx]`` with NumPy's basic and advanced indexing."""
+    return getitem_p.bind(x, idx=_normalize_index(idx))
+
+
+# (their vmap rules)
+
+
+def _is_bool_index(i: Any) -> bool:
+    return isinstance(i, (bool, np.bool_)) or (isinstance(i, np.ndarray) and i.dtype == bool)
+
+
+def _is_int_scalar_index(i: Any) -> bool:
+    """An integer that NumPy treats as a basic index when no array index is present (a
+    Python or NumPy integer, or a 0-d integer array), and as a 0-d advanced index otherwise."""
+    if isinstance(i, (bool, np.bool_)):
+        return False
+    return isinstance(i, (int, np.integer)) or (isinstance(i, np.ndarray) and i.ndim == 0)
+
+
+def _advanced_shape(i: Any) -> tuple:
+    """The broadcast contribution of one advanced index: a boolean array of any rank is its
+    ``nonzero()`` (one axis of length ``count``); an integer is 0-d."""
+    if _is_bool_index(i):
+        a = np.asarray(i)
+        return (int(np.count_nonzero(a)),)
+    if _is_int_scalar_index(i):
+        return ()
+    return np.shape(i)
+
+
+def _batch_index(idx: Any, ndim: int) -> tuple[tuple, int]:
+    """The index for a batched array (batch axis first) and where NumPy puts the batch axis
+    in the result.
+
+    NumPy's rule: once any array (or boolean) index is present, every integer in the index is
+    an advanced index too; when the advanced indices are not all adjacent (a slice, ``None``
+    or ``Ellipsis`` between them), their broadcast dimensions move to the front of the result,
+    and the batch axis (the leading slice added here) comes right after them.  When they are
+    adjacent, their dimensions replace them in place and the batch axis stays first."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    new = (slice(None),) + items
+    if not any(
+        _is_bool_index(i) or (not _is_int_scalar_index(i) and not (i is None or i is Ellipsis or isinstance(i, slice)))
+        for i in items
+    ):
+        return new, 0  # basic indexing only: every axis of the result keeps its place
+    adv = [k for k, i in enumerate(new) if not (i is None or i is Ellipsis or isinstance(i, slice))]
+    if adv == list(range(adv[0], adv[-1] + 1)):
+        return new, 0
+    return new, len(np.broadcast_shapes(*[_advanced_shape(new[k]) for k in adv]))
+
+
+def _getitem_batch(vals: list, b: list, size: int, idx: Any) -> Any:
+
+    x = vals[0]
+    new, pos = _batch_index(idx, len(shape_of(x)))
+    out = getitem_p.bind(x, idx=new)
+    return moveaxis(out, pos, 0) if pos else out
+
+
+def _scatter_add_batch(vals: list, b: list, size: int, idx: Any, shape: tuple) -> Any:
+
+    ct = vals[0]
+    new, pos = _batch_index(idx, len(shape) + 1)
+    if pos:
+        ct = moveaxis(ct, 0, pos)
+    return scatter_add_p.bind(ct, idx=new, shape=(size,) + tuple(shape))
+
+
+getitem_p.batch = _getitem_batch
+scatter_add_p.batch = _scatter_add_batch
+
+
 # --------------------------------------------------------------------------- parameter schemas
 # (names and value types of each primitive's params: a loaded graph is checked against them)
 
@@ -500,3 +617,5 @@ declare(transpose_p, axes=AXES)
 declare(broadcast_to_p, shape=SHAPE)
 declare(concatenate_p, axis=INT)
 declare(sum_p, axis=AXES, keepdims=BOOL)
+declare(getitem_p, idx=INDEX)
+declare(scatter_add_p, idx=INDEX, shape=SHAPE)
