@@ -22,8 +22,12 @@ from .core.forward import JVPTrace, JVPTracer
 from .core.primitive import Tracer
 from .core.reverse import ReverseTrace, ReverseTracer, backward
 from .ops._util import dtype_of, shape_of
+from .ops.complex import real_p
+from .ops.elementwise import (
+    astype,
+    stop_gradient,  # noqa: F401  (re-exported)
+)
 from .ops.elementwise import ones_like as _ones_like
-from .ops.elementwise import stop_gradient  # noqa: F401  (re-exported)
 from .ops.elementwise import zeros_like as _zeros_like
 from .ops.indexing import getitem
 from .ops.shape import broadcast_to, moveaxis, reshape
@@ -209,10 +213,8 @@ def _unbox(trace: ReverseTrace, tree: Any) -> Any:
 def _cast_like(g: Any, x: Any) -> Any:
     dx = dtype_of(x)
     if dtype_of(g) != dx:
-        from .ops.elementwise import astype
 
         if np.issubdtype(dtype_of(g), np.complexfloating) and not np.issubdtype(dx, np.complexfloating):
-            from .ops.complex import real_p
 
             g = real_p.bind(g)  # a real input's cotangent is the real part (docs/complex.md)
         return astype(g, dx)

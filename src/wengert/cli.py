@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import numeric
+from . import __version__, numeric
 from .api import grad, jacfwd, jacrev, jvp
 from .core.reverse import ReverseTrace, ReverseTracer, backward
 from .graph import jit, trace
@@ -554,7 +554,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.dataset != "digits":
         raise UsageError(f"unknown dataset {args.dataset!r}; available: digits")
     try:
-        from .optim.digits import train_digits
+        from .optim.digits import train_digits  # (optional extra: scikit-learn, loaded on demand)
     except ImportError as e:
         raise UsageError(f"training needs scikit-learn for the digits data: pip install 'wengert[examples]' ({e})") from None
     try:
@@ -646,7 +646,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0) if e.code in (0, None) else 2
     handlers = {"diff": cmd_diff, "grad": cmd_grad, "graph": cmd_graph, "train": cmd_train}
     if args.command == "version":
-        from . import __version__
 
         print(__version__)
         return 0

@@ -22,6 +22,7 @@ from .core.reverse import _OUT, ReverseTrace, ReverseTracer, _Multi
 from .errors import CustomRuleError, WengertError
 from .ops._util import dtype_of, shape_of
 from .ops.elementwise import zeros_like as _zeros_like
+from .ops.shape import unbroadcast
 from .tree import TreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "gradient_override", "primitive"]
@@ -229,7 +230,6 @@ def _override_primitive(base: Primitive, fn: Callable) -> Primitive:
         out = []
         for k, (gk, a) in enumerate(zip(gs, args)):
             if gk is not None and shape_of(gk) != shape_of(a):
-                from .ops.shape import unbroadcast
 
                 try:
                     gk = unbroadcast(gk, shape_of(a))

@@ -256,7 +256,7 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     if approximate:
         return 0.5 * x * (1.0 + wnp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x))))
     try:
-        from .scipy.special import erf
+        from .scipy.special import erf  # (optional extra: SciPy)
     except ImportError:  # pragma: no cover - scipy is a test dependency
         raise ImportError("gelu(approximate=False) needs SciPy for erf: pip install 'wengert[scipy]'") from None
     return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))

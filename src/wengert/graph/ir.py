@@ -83,7 +83,7 @@ class Eqn:
         self.outputs = tuple(outputs)
 
     def __repr__(self) -> str:
-        from .printing import format_eqn
+        from .printing import format_eqn  # (convenience: delegates to a layer above)
 
         return format_eqn(self)
 
@@ -117,7 +117,7 @@ class Graph:
 
     # ----------------------------------------------------------------- views
     def __repr__(self) -> str:
-        from .printing import format_graph
+        from .printing import format_graph  # (convenience: delegates to a layer above)
 
         return format_graph(self)
 
@@ -130,14 +130,14 @@ class Graph:
         """Readable Python/NumPy source of the function, one statement per equation.
         ``free=True`` shows exactly what ``compile`` runs: the same statements with a ``del``
         after each intermediate's last use."""
-        from .codegen import graph_source
+        from .codegen import graph_source  # (convenience: delegates to a layer above)
 
         return graph_source(self, free)[0]
 
     def compile(self) -> Any:
         """A Python callable (flat arguments, flat results) made by exec of ``source()``."""
         if self._compiled is None:
-            from .codegen import compile_graph
+            from .codegen import compile_graph  # (convenience: delegates to a layer above)
 
             self._compiled = compile_graph(self)
         return self._compiled
@@ -169,7 +169,7 @@ class Graph:
     def optimize(self, verbose: bool = False, passes: Sequence[str] | None = None) -> Graph:
         """Run the pass pipeline (see ``wengert.graph.passes``); with ``verbose`` print what
         each pass changed."""
-        from .passes import optimize
+        from .passes import optimize  # (convenience: delegates to a layer above)
 
         return optimize(self, verbose=verbose, passes=passes)
 
@@ -177,13 +177,13 @@ class Graph:
         """The evaluation trace table (Baydin et al. 2018): one row per variable with its
         step and value; with ``tangents`` (one per input) a forward-tangent column, with
         ``adjoints=True`` a reverse-adjoint column (scalar output)."""
-        from .evaluation import evaluation_trace
+        from .evaluation import evaluation_trace  # (convenience: delegates to a layer above)
 
         return evaluation_trace(self, args, tangents, adjoints)
 
     def to_json(self, indent: int | None = 1) -> str:
         """The graph as JSON text (format "wengert-graph" version 1; see ``graph.serialize``)."""
-        from .serialize import to_json
+        from .serialize import to_json  # (convenience: delegates to a layer above)
 
         return to_json(self, indent)
 
@@ -192,13 +192,13 @@ class Graph:
         """Load a graph from JSON text, which may come from anyone: every field is checked,
         every equation's params must match its primitive's declared schema, malformed input
         raises ``GraphFormatError`` (and nothing else), and nothing from the file ever runs."""
-        from .serialize import from_json
+        from .serialize import from_json  # (convenience: delegates to a layer above)
 
         return from_json(text)
 
     def _repr_svg_(self) -> str | None:  # Jupyter
         try:
-            from .printing import to_svg
+            from .printing import to_svg  # (convenience: delegates to a layer above)
 
             return to_svg(self)
         except Exception:

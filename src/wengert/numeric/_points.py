@@ -271,3 +271,18 @@ class Evaluator:
                 f"{what}: f must return a scalar, but its output has {self.out.size} elements "
                 f"(shapes {self.out.shapes}); use jacobian for vector outputs"
             )
+
+
+def _steps_per_coord(space: Space, step: Any, what: str) -> np.ndarray:
+    """An explicit ``step``: a positive scalar, or a pytree like ``x`` (leaves broadcast)."""
+    if np.ndim(step) == 0 and not isinstance(step, (tuple, list, dict)):
+        h = np.full(space.size, float(step))
+    else:
+        leaves, td = tree_flatten(step)
+        if td != space.td and not (len(leaves) == 1 and len(space.shapes) == 1):
+            raise ValueError(f"{what}: step must be a scalar or have the structure of x ({space.td!r}), got {td!r}")
+        parts = [np.broadcast_to(np.asarray(s, dtype=float), sh).ravel() for s, sh in zip(leaves, space.shapes)]
+        h = np.concatenate(parts) if parts else np.zeros(0)
+    if not np.all(np.isfinite(h)) or np.any(h <= 0):
+        raise ValueError(f"{what}: steps must be positive and finite, got {step!r}")
+    return h

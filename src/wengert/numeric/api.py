@@ -19,7 +19,7 @@ import numpy as np
 from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_unflatten
 from . import complex_step as _cs
-from ._points import Evaluator, Space
+from ._points import Evaluator, Space, _steps_per_coord
 from .finite_diff import (
     MAX_BRIDGE,
     RATIO,
@@ -45,21 +45,6 @@ def _check_common(what: str, method: str, order: int, richardson: int) -> None:
     check_method_order(method, order, what)
     if not isinstance(richardson, (int, np.integer)) or isinstance(richardson, bool) or richardson < 0:
         raise ValueError(f"{what}: richardson must be a non-negative integer, got {richardson!r}")
-
-
-def _steps_per_coord(space: Space, step: Any, what: str) -> np.ndarray:
-    """An explicit ``step``: a positive scalar, or a pytree like ``x`` (leaves broadcast)."""
-    if np.ndim(step) == 0 and not isinstance(step, (tuple, list, dict)):
-        h = np.full(space.size, float(step))
-    else:
-        leaves, td = tree_flatten(step)
-        if td != space.td and not (len(leaves) == 1 and len(space.shapes) == 1):
-            raise ValueError(f"{what}: step must be a scalar or have the structure of x ({space.td!r}), got {td!r}")
-        parts = [np.broadcast_to(np.asarray(s, dtype=float), sh).ravel() for s, sh in zip(leaves, space.shapes)]
-        h = np.concatenate(parts) if parts else np.zeros(0)
-    if not np.all(np.isfinite(h)) or np.any(h <= 0):
-        raise ValueError(f"{what}: steps must be positive and finite, got {step!r}")
-    return h
 
 
 def _blocks(out_spec: Any, space: Space, mat: np.ndarray) -> Any:

@@ -27,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from ..core.batching import _loop_rule
 from ..core.primitive import Primitive
 from ..errors import WengertError
-from ..ops._util import dtype_of
+from ..ops._util import dtype_of, shape_of
 from ..ops.elementwise import zeros_like
+from ..ops.shape import broadcast_to
 from .api import directional, jacobian
 from .finite_diff import check_method_order
 
@@ -231,11 +233,8 @@ def _make(fun: Callable, name: str, opts: _Opts, warned: _Warned, register: bool
     if opts.vectorized and top:
 
         def batch(vals: list, batched: list, size: int, **params: Any) -> Any:
-            from ..ops._util import shape_of
-            from ..ops.shape import broadcast_to
 
             if not all(_inexact(v) for v, b in zip(vals, batched) if b):
-                from ..core.batching import _loop_rule
 
                 return _loop_rule(prim, vals, batched, size, params)
             full = [v if b else broadcast_to(v, (size,) + tuple(shape_of(v))) for v, b in zip(vals, batched)]

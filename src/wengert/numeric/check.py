@@ -35,6 +35,7 @@ import numpy as np
 from ..api import jvp, vjp
 from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_map, tree_unflatten
+from . import complex_step as _cs
 from ._points import Evaluator, Space
 from .api import _direction_fd, partials_fd
 from .finite_diff import coordinate_scale, default_step, rounding_eps
@@ -240,7 +241,6 @@ class _Numeric:
             return z, z, 0.0
         x = space.x
         if ctx.method == "complex":
-            from . import complex_step as _cs
 
             h = float(np.min(default_step(np.abs(x[nz]), 1, "complex") / np.abs(vv[nz])))
             val, err = _cs.direction(self.ev, vv * h)

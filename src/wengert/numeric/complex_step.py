@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ._points import ComplexStepError, Evaluator
+from ._points import ComplexStepError, Evaluator, _steps_per_coord
 from .finite_diff import MAX_BRIDGE, candidate_taus, coordinate_scale, default_step, fd_problems, rounding_eps, stencil
 from .richardson import choose
 
@@ -61,8 +61,6 @@ def _require_real(ev: Evaluator, f0: np.ndarray) -> None:
 
 
 def _steps(ev: Evaluator, step: Any) -> np.ndarray:
-    from .api import _steps_per_coord
-
     if step is None:
         return default_step(ev.space.x, 1, "complex")
     return _steps_per_coord(ev.space, step, "step")
@@ -134,8 +132,6 @@ RADII = 0.5 * 2.0 ** -np.arange(8, dtype=float)
 
 
 def _contour(ev: Evaluator, f0: np.ndarray, n: int, order: int, step: Any) -> tuple:
-    from .api import _steps_per_coord
-
     x = ev.space.x
     N, M = x.size, ev.out.size
     m = contour_points(n, order)
@@ -272,8 +268,6 @@ def scalar_contour_fast(f: Any, x: Any, n: int, order: int) -> tuple | None:
 
 def hessian(ev: Evaluator, f0: np.ndarray, order: int, step: Any, richardson: int) -> tuple:
     """Central differences of complex-step gradients: (N, N) values, errors, steps."""
-    from .api import _steps_per_coord
-
     _require_real(ev, f0)
     if order % 2:
         raise ValueError("hessian: method='complex' uses central differences of complex-step gradients; order must be even")

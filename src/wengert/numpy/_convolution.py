@@ -26,7 +26,7 @@ def _flip_last(x: Any) -> Any:
 def _conv_full(a: Any, v: Any) -> Any:
     # One convolution primitive serves NumPy and SciPy (ops/scipy_signal.py); SciPy's direct
     # method gives NumPy's values bit for bit in 1-D.
-    from ..ops.scipy_signal import convolve_p
+    from ..ops.scipy_signal import convolve_p  # (optional extra: SciPy)
 
     return convolve_p.bind(a, v, mode="full", method="direct")
 

@@ -118,7 +118,7 @@ def nan_to_num(x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None, ne
 
 def i0(x: Any) -> Any:
     """``np.i0``: the modified Bessel function of order 0 (derivative ``i1``)."""
-    from ..ops.special import i0_p
+    from ..ops.special import i0_p  # (optional extra: SciPy)
 
     x = as_array(x)
     if np.issubdtype(dtype_of(x), np.complexfloating):

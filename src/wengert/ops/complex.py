@@ -1,5 +1,7 @@
-"""Complex numbers: ``real``, ``imag``, ``conj``, ``angle`` and ``complex`` (a complex array
-from its real and imaginary parts).
+"""Complex numbers: ``real``, ``imag``, ``conj``, ``angle``, ``iscomplex``/``isreal`` and
+``complex`` (a complex array from its real and imaginary parts), composed of the primitives
+``complex``, ``real``, ``imag`` and ``conj``, which are elementwise ops (``ops/elementwise.py``,
+beside ``abs`` and ``astype``, whose rules need them).
 
 The convention is JAX's (docs/complex.md).  The JVP of an op is its derivative as an
 R-linear map of the tangent (complex tangents for complex values).  The VJP is the
@@ -21,21 +23,26 @@ from typing import Any
 
 import numpy as np
 
-from ..core.primitive import Primitive, Tracer
-from ..core.schema import declare
-from ._util import dtype_of, shape_of
-from .elementwise import (
+from ..core.primitive import Tracer
+from ._util import dtype_of
+from .elementwise import (  # noqa: F401  (the primitives are re-exported here)
     _elementwise_batch,
+    _im,
+    _re,
     arctan2_p,
     broadcast_to_p,
+    complex_p,
+    conj_p,
     equal,
+    imag_p,
+    is_complex,
     multiply_p,
     negative_p,
     not_equal,
     ones_like,
+    real_p,
     zeros_like,
 )
-from .shape import unbroadcast
 
 __all__ = [
     "real",
@@ -53,53 +60,6 @@ __all__ = [
 ]
 
 
-def is_complex(x: Any) -> bool:
-    """Has ``x`` a complex dtype?"""
-    return dtype_of(x).kind == "c"
-
-
-def _re(x: Any) -> Any:
-    """Real part of a cotangent or tangent (itself when already real)."""
-    return real_p.bind(x) if is_complex(x) else x
-
-
-def _im(x: Any) -> Any:
-    return imag_p.bind(x) if is_complex(x) else zeros_like(x)
-
-
-# --------------------------------------------------------------------------- complex(re, im)
-
-
-def _complex_impl(re: Any, im: Any) -> Any:
-    # Not ``re + 1j * im``: 1j * inf would put a NaN in the real part.
-    dt = np.result_type(re, im, np.complex64)
-    shape = np.broadcast_shapes(np.shape(re), np.shape(im))
-    out = np.empty_like(re if hasattr(re, "shape") else im, dtype=dt, shape=shape)
-    out.real = re
-    out.imag = im
-    return out
-
-
-complex_p = Primitive("complex", _complex_impl)
-complex_p.defvjp(
-    lambda ct, ans, re, im: unbroadcast(_re(ct), re),
-    lambda ct, ans, re, im: unbroadcast(negative_p.bind(_im(ct)), im),
-    save="shapes",
-)
-
-
-def _complex_jvp(ts: tuple, ans: Any, re: Any, im: Any) -> Any:
-    out = complex_p.bind(_re(ts[0]) if ts[0] is not None else 0.0, _re(ts[1]) if ts[1] is not None else 0.0)
-    if shape_of(out) != shape_of(ans):
-        out = broadcast_to_p.bind(out, shape=shape_of(ans))
-    return out
-
-
-complex_p.defjvp(_complex_jvp)
-
-complex_p.batch = _elementwise_batch(complex_p)
-
-
 def complex(re: Any, im: Any) -> Any:  # noqa: A001
     """The complex array ``re + 1j * im`` from real arrays (broadcast), differentiable in both;
     the dtype is the complex type matching their precision (float32 -> complex64)."""
@@ -107,25 +67,6 @@ def complex(re: Any, im: Any) -> Any:  # noqa: A001
         if is_complex(v):
             raise TypeError(f"complex(re, im): {name} must be real, got dtype {dtype_of(v)}")
     return complex_p.bind(re, im)
-
-
-# --------------------------------------------------------------------------- real / imag / conj
-
-
-real_p = Primitive("real", np.real)
-real_p.defvjp(lambda ct, ans: complex_p.bind(_re(ct), 0.0), save="none")
-real_p.defjvp(lambda ts, ans, x: _re(ts[0]))
-
-imag_p = Primitive("imag", np.imag)
-imag_p.defvjp(lambda ct, ans: complex_p.bind(0.0, negative_p.bind(_re(ct))), save="none")
-imag_p.defjvp(lambda ts, ans, x: _im(ts[0]))
-
-conj_p = Primitive("conj", np.conjugate)
-conj_p.defvjp(lambda ct, ans: conj_p.bind(ct) if is_complex(ct) else ct, save="none")
-conj_p.defjvp(lambda ts, ans, x: conj_p.bind(ts[0]) if is_complex(ts[0]) else ts[0])
-
-for _p in (real_p, imag_p, conj_p):
-    _p.batch = (lambda p: lambda vals, b, size: p.bind(vals[0]))(_p)
 
 
 def real(x: Any) -> Any:
@@ -182,8 +123,3 @@ def isreal(x: Any) -> Any:
     return equal(imag_p.bind(x), 0) if is_complex(x) else ones_like(x, dtype=bool)
 
 
-# --------------------------------------------------------------------------- parameter schemas
-# (names and value types of each primitive's params: a loaded graph is checked against them)
-
-for _p in (complex_p, real_p, imag_p, conj_p):
-    declare(_p)

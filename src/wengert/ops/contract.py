@@ -15,6 +15,7 @@ import numpy as np
 from ..core.primitive import Primitive
 from ..core.schema import EINSUM_SUBSCRIPTS, declare
 from ._util import dtype_of, ndim_of, one_axis, shape_of
+from .complex import conj
 from .elementwise import add_p, multiply_p
 from .indexing import getitem
 from .shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, sum, swapaxes, unbroadcast
@@ -233,9 +234,7 @@ def dot(a: Any, b: Any, **kw: Any) -> Any:
 
 
 def vdot(a: Any, b: Any) -> Any:
-    from .. import numpy as wnp
-
-    return dot(ravel(wnp.conj(a)), ravel(b))
+    return dot(ravel(conj(a)), ravel(b))
 
 
 def inner(a: Any, b: Any) -> Any:

@@ -403,24 +403,18 @@ _abs_real_vjp, _abs_real_jvp = abs_p.vjps[0], abs_p.jvp
 
 
 def _conj_over_abs(x: Any, absx: Any) -> Any:
-    from .complex import conj_p
-
     return true_divide_p.bind(conj_p.bind(x), where_p.bind(equal(x, 0), 1.0, absx))
 
 
 def _abs_vjp(ct: Any, ans: Any, x: Any) -> Any:
     if dtype_of(x).kind != "c":
         return _abs_real_vjp(ct, ans, x)
-    from .complex import _re
-
     return multiply_p.bind(_re(ct), _conj_over_abs(x, abs_p.bind(x)))
 
 
 def _abs_jvp(ts: tuple, ans: Any, x: Any) -> Any:
     if dtype_of(x).kind != "c":
         return _abs_real_jvp(ts, ans, x)
-    from .complex import _re
-
     return _re(multiply_p.bind(ts[0], _conj_over_abs(x, ans)))
 
 
@@ -608,8 +602,6 @@ astype_p = _ufunc(
 def _astype_jvp(ts: tuple, ans: Any, x: Any, dtype: Any, orig: Any) -> Any:
     t = ts[0]
     if not np.issubdtype(dtype, np.complexfloating) and np.issubdtype(dtype_of(t), np.complexfloating):
-        from .complex import real_p  # complex -> real keeps the real part (no ComplexWarning)
-
         return astype(real_p.bind(t), dtype)
     return astype_p.bind(t, dtype=dtype, orig=orig)
 
@@ -626,8 +618,6 @@ _astype_int_p = _ufunc(
 
 def _astype_vjp_fix(ct: Any, ans: Any, dtype: Any, orig: Any) -> Any:
     if not np.issubdtype(orig, np.complexfloating) and np.issubdtype(dtype_of(ct), np.complexfloating):
-        from .complex import real_p  # a real input's cotangent is the real part (docs/complex.md)
-
         return astype(real_p.bind(ct), orig)
     return astype_p.bind(ct, dtype=orig, orig=dtype)
 
@@ -674,6 +664,79 @@ def no_float_conversion(name: str) -> TracerConversionError:
         "inside the differentiated function, or wrap it in wengert.stop_gradient(...) "
         "explicitly if no derivative should flow through it."
     )
+
+
+# --------------------------------------------------------------------------- complex parts
+# (the convention is JAX's: see ops/complex.py and docs/complex.md)
+
+
+def is_complex(x: Any) -> bool:
+    """Has ``x`` a complex dtype?"""
+    return dtype_of(x).kind == "c"
+
+
+def _re(x: Any) -> Any:
+    """Real part of a cotangent or tangent (itself when already real)."""
+    return real_p.bind(x) if is_complex(x) else x
+
+
+def _im(x: Any) -> Any:
+    return imag_p.bind(x) if is_complex(x) else zeros_like(x)
+
+
+# --------------------------------------------------------------------------- complex(re, im)
+
+
+def _complex_impl(re: Any, im: Any) -> Any:
+    # Not ``re + 1j * im``: 1j * inf would put a NaN in the real part.
+    dt = np.result_type(re, im, np.complex64)
+    shape = np.broadcast_shapes(np.shape(re), np.shape(im))
+    out = np.empty_like(re if hasattr(re, "shape") else im, dtype=dt, shape=shape)
+    out.real = re
+    out.imag = im
+    return out
+
+
+complex_p = Primitive("complex", _complex_impl)
+complex_p.defvjp(
+    lambda ct, ans, re, im: unbroadcast(_re(ct), re),
+    lambda ct, ans, re, im: unbroadcast(negative_p.bind(_im(ct)), im),
+    save="shapes",
+)
+
+
+def _complex_jvp(ts: tuple, ans: Any, re: Any, im: Any) -> Any:
+    out = complex_p.bind(_re(ts[0]) if ts[0] is not None else 0.0, _re(ts[1]) if ts[1] is not None else 0.0)
+    if shape_of(out) != shape_of(ans):
+        out = broadcast_to_p.bind(out, shape=shape_of(ans))
+    return out
+
+
+complex_p.defjvp(_complex_jvp)
+
+complex_p.batch = _elementwise_batch(complex_p)
+
+
+# --------------------------------------------------------------------------- real / imag / conj
+
+
+real_p = Primitive("real", np.real)
+real_p.defvjp(lambda ct, ans: complex_p.bind(_re(ct), 0.0), save="none")
+real_p.defjvp(lambda ts, ans, x: _re(ts[0]))
+
+imag_p = Primitive("imag", np.imag)
+imag_p.defvjp(lambda ct, ans: complex_p.bind(0.0, negative_p.bind(_re(ct))), save="none")
+imag_p.defjvp(lambda ts, ans, x: _im(ts[0]))
+
+conj_p = Primitive("conj", np.conjugate)
+conj_p.defvjp(lambda ct, ans: conj_p.bind(ct) if is_complex(ct) else ct, save="none")
+conj_p.defjvp(lambda ts, ans, x: conj_p.bind(ts[0]) if is_complex(ts[0]) else ts[0])
+
+for _p in (real_p, imag_p, conj_p):
+    _p.batch = (lambda p: lambda vals, b, size: p.bind(vals[0]))(_p)
+
+for _p in (complex_p, real_p, imag_p, conj_p):
+    declare(_p)
 
 
 # --------------------------------------------------------------------------- batching

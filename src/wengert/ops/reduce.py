@@ -15,6 +15,7 @@ import numpy as np
 from ..core.primitive import Primitive
 from ..core.schema import AXES, BOOL, INT, declare, optional
 from ._util import dtype_of, keyword_source, normalize_axis, one_axis, reduction_source, shape_of
+from .complex import imag, real
 from .elementwise import (
     add_p,
     astype,
@@ -33,6 +34,7 @@ from .shape import (
     concatenate_p,
     flip,
     moveaxis,
+    ravel,
     reshape,
     reshape_p,
     sum,
@@ -66,9 +68,7 @@ def mean(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, **
 
 def _abs2(d: Any) -> Any:
     if np.issubdtype(dtype_of(d), np.complexfloating):
-        from .. import numpy as wnp
-
-        return add_p.bind(square_p.bind(wnp.real(d)), square_p.bind(wnp.imag(d)))
+        return add_p.bind(square_p.bind(real(d)), square_p.bind(imag(d)))
     return square_p.bind(d)
 
 
@@ -253,7 +253,6 @@ def cumprod(x: Any, axis: int | None = None, dtype: Any = None, **kw: Any) -> An
     if dtype is not None:
         x = astype(x, dtype)
     if axis is None:
-        from .shape import ravel
 
         x, axis = ravel(x), 0
     nd = len(shape_of(x))
@@ -282,7 +281,6 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None, **kw: Any) -> Any
     if dtype is not None:
         x = astype(x, dtype)
     if axis is None:
-        from .shape import ravel
 
         x, axis = ravel(x), 0
     return cumsum_p.bind(x, axis=one_axis(axis, len(shape_of(x))))

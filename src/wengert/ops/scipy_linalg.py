@@ -20,7 +20,7 @@ from ._util import dtype_of, shape_of
 from .contract import matmul_p
 from .elementwise import add_p, multiply_p, negative_p, subtract_p, zeros_like
 from .indexing import getitem
-from .shape import concatenate, reshape, swapaxes, unbroadcast
+from .shape import broadcast_to, concatenate, reshape, swapaxes, unbroadcast
 
 
 def _T(x: Any) -> Any:
@@ -100,7 +100,6 @@ def _trisolve_jvp(ts: tuple, ans: Any, a: Any, b: Any, lower: bool, trans: int, 
     if tb is not None:
         rhs = tb if rhs is None else add_p.bind(rhs, tb)
     if shape_of(rhs) != shape_of(ans):
-        from .shape import broadcast_to
 
         rhs = broadcast_to(rhs, shape_of(ans))
     return triangular_solve(a, rhs, lower, trans, unit_diagonal)
@@ -214,7 +213,6 @@ def _frechet(a: Any, e: Any) -> Any:
     n = shape_of(a)[-1]
     nd = max(len(shape_of(a)), len(shape_of(e)))
     if shape_of(a) != shape_of(e):
-        from .shape import broadcast_to
 
         shp = np.broadcast_shapes(shape_of(a), shape_of(e))
         a, e = broadcast_to(a, shp), broadcast_to(e, shp)

@@ -26,6 +26,7 @@ import numpy as np
 from ..core.primitive import Primitive, Tracer
 from ..core.schema import declare
 from ._util import dtype_of, shape_of
+from .complex import conj
 from .contract import einsum
 from .elementwise import (
     _elementwise_batch,
@@ -45,7 +46,7 @@ from .elementwise import (
     trunc_p,
     where_p,
 )
-from .shape import broadcast_to_p, moveaxis, unbroadcast
+from .shape import broadcast_to_p, expand_dims, moveaxis, unbroadcast
 
 __all__ = [
     "deg2rad",
@@ -217,9 +218,7 @@ def _asarray(x: Any) -> Any:
 
 def _conj_if_complex(x: Any) -> Any:
     if np.issubdtype(dtype_of(x), np.complexfloating):
-        from .. import numpy as wnp
-
-        return wnp.conj(x)
+        return conj(x)
     return x
 
 
@@ -247,7 +246,6 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, keepdims: bool = False, **kw:
         )
     out = _einsum("...i,...i->...", _conj_if_complex(x1), x2)
     if keepdims:
-        from .shape import expand_dims
 
         out = expand_dims(out, -1)
     return out

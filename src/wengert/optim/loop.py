@@ -37,6 +37,7 @@ import numpy as np
 
 from ..api import value_and_grad
 from ._tree_util import cast_leaves, global_norm, leaf_dtypes, ravel_pytree
+from .lbfgs import STATUS_MESSAGES
 from .optimizers import Adam, Optimizer
 
 __all__ = ["minimize", "MinimizeResult", "StepInfo", "batches", "Batches"]
@@ -382,8 +383,6 @@ def minimize(
                 status = getattr(state, "status", 0)
                 if status:
                     status = int(status)
-                    from .lbfgs import STATUS_MESSAGES
-
                     converged = status == 2
                     message, stop = STATUS_MESSAGES.get(status, f"optimizer status {status}"), True
                     break

@@ -42,6 +42,7 @@ import numpy as np
 from ..core.primitive import Tracer
 from ..ops import special as _s
 from ..ops._util import dtype_of, shape_of
+from ..ops.contract import diagonal
 from ..ops.elementwise import (
     astype,
     equal,
@@ -59,7 +60,8 @@ from ..ops.elementwise import (
     where,
 )
 from ..ops.linalg import cholesky
-from ..ops.shape import reshape, sum_p
+from ..ops.shape import concatenate, reshape, sum_p, transpose
+from .linalg import solve_triangular
 
 __all__ = ["norm", "t", "gamma", "beta", "chi2", "poisson", "bernoulli", "dirichlet", "multivariate_normal"]
 
@@ -499,7 +501,6 @@ class _Dirichlet(_Dist):
                 f"than, parameter vector 'a', but alpha.shape = {av.shape} and x.shape = {xs}."
             )
         if xs[0] != k:
-            from ..ops.shape import concatenate
 
             last = 1.0 - sum_p.bind(x, axis=(0,), keepdims=True)
             x = concatenate([x, last], axis=0)
@@ -534,8 +535,6 @@ class _MultivariateNormal(_Dist):
         ``x``, ``mean`` and ``cov`` (the gradient with respect to a full ``cov`` is
         symmetric).  A singular ``cov`` raises ``numpy.linalg.LinAlgError`` (the
         pseudo-determinant form of ``allow_singular=True`` is not differentiable here)."""
-        from .linalg import solve_triangular
-
         x, mean, cov = _floats(x, mean, cov)
         cs = shape_of(cov)
         if mean is not None:
@@ -576,11 +575,9 @@ class _MultivariateNormal(_Dist):
             diag = np.asarray(np.diagonal(_lower(low)))
             if not np.all(np.isfinite(diag)) or np.any(diag <= 0):
                 raise np.linalg.LinAlgError("the covariance is singular or not positive definite")
-            from ..ops.contract import diagonal
 
             logdet = 2.0 * sum_p.bind(log_p.bind(diagonal(low)), axis=(0,), keepdims=False)
             flat = reshape(dev, (-1, dim))
-            from ..ops.shape import transpose
 
             white = solve_triangular(low, transpose(flat, (1, 0)), lower=True)  # (dim, n)
             maha = reshape(sum_p.bind(white * white, axis=(0,), keepdims=False), shape_of(dev)[:-1])

@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import ir as _ir
 from .diff import diff, gradient, hessian, jacobian, rebuild
 from .expr import Expr, Symbol, SymbolicError, as_expr, const, symbols
+from .expr import walk as _walk
 from .parse import ParseError, parse
 from .printing import dag_size, latex, to_dot, to_str, tree_size, wengert_list
 from .simplify import simplify
@@ -78,21 +80,18 @@ def subs(expr: Any, values: dict) -> Expr:
 
 def to_graph(exprs: Any, syms: Sequence[Any], name: str = "f") -> Any:
     """The expression(s) as a graph-mode ``Graph`` with the symbols as inputs."""
-    from ..graph.ir import Eqn, Graph, Literal, Var
-    from .expr import walk
-
     single = isinstance(exprs, Expr) or not isinstance(exprs, (list, tuple))
     outs = [as_expr(exprs)] if single else [as_expr(e) for e in exprs]
     syms = [_key_symbol(s) for s in syms]
     env: dict[int, Any] = {}
     inputs = []
     for s in syms:
-        v = Var((), np.float64, s.name)
+        v = _ir.Var((), np.float64, s.name)
         env[id(s)] = v
         inputs.append(v)
     eqns = []
     for out in outs:
-        for n in walk(out):
+        for n in _walk(out):
             if id(n) in env:
                 continue
             if n.op == "symbol":
@@ -104,13 +103,13 @@ def to_graph(exprs: Any, syms: Sequence[Any], name: str = "f") -> Any:
                         v = float(v)  # NumPy would do integer arithmetic on Python ints
                     except OverflowError:
                         v = float("inf") if v > 0 else float("-inf")
-                env[id(n)] = Literal(v)
+                env[id(n)] = _ir.Literal(v)
                 continue
             dt = np.bool_ if n.dtype == np.bool_ else np.float64
-            var = Var((), dt)
-            eqns.append(Eqn(n.op, [env[id(a)] for a in n.args], dict(n.params), [var]))
+            var = _ir.Var((), dt)
+            eqns.append(_ir.Eqn(n.op, [env[id(a)] for a in n.args], dict(n.params), [var]))
             env[id(n)] = var
-    return Graph(inputs, eqns, [env[id(o)] for o in outs], None, None, name)
+    return _ir.Graph(inputs, eqns, [env[id(o)] for o in outs], None, None, name)
 
 
 def lambdify(exprs: Any, syms: Sequence[Any], name: str = "f") -> Any:

@@ -176,7 +176,7 @@ class Expr(Tracer):
 
     # -- display ----------------------------------------------------------------------------
     def __str__(self) -> str:
-        from .printing import to_str
+        from .printing import to_str  # (convenience: delegates to a layer above)
 
         return to_str(self)
 
@@ -184,7 +184,7 @@ class Expr(Tracer):
         return str(self)
 
     def _repr_latex_(self) -> str:
-        from .printing import latex
+        from .printing import latex  # (convenience: delegates to a layer above)
 
         return f"${latex(self)}$"
 
