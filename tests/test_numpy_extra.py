@@ -1,4 +1,4 @@
-"""The rest of real-valued NumPy (ops/ufuncs_extra.py, ops/gather.py, ops/queries.py and the
+"""The rest of real-valued NumPy (ops/floating.py, ops/gather.py, ops/queries.py and the
 topic modules of wengert.numpy): values equal NumPy's, reverse mode against central
 differences to second order, forward against reverse, vmap against a loop, float32 kept,
 plain ``np.<name>`` dispatch, the non-differentiable queries inside differentiated code,
@@ -714,6 +714,6 @@ def test_coverage_script_reports_what_runs():
     assert (r.vjp, r.jvp, r.vmap) == ("wrong", "✗ NoRuleError", "✓ loop")
     rows = {row[0]: row for row in cov.primitive_rows()}
     assert rows["take_along_axis"][1:] == ("ops/gather.py", "rules", "✓", "✓", "rule", "", "args")  # not elementwise
-    assert rows["sinc"][1:4] == ("ops/ufuncs_extra.py", "partials", "✓")
+    assert rows["sinc"][1:4] == ("ops/floating.py", "partials", "✓")
     assert rows["argsort"][2:6] == ("zero", "—", "—", "rule")
     assert "bitwise_and" in cov.uncovered_ufuncs() and "sinc" not in cov.uncovered_functions()

@@ -30,9 +30,9 @@ from . import __version__, numeric
 from .api import grad, jacfwd, jacrev, jvp
 from .core.reverse import ReverseTrace, ReverseTracer, backward
 from .graph import jit, trace
-from .graph.evaluation import _run, step_text
 from .graph.ir import Var
 from .graph.printing import to_dot
+from .graph.trace_table import _run, step_text
 from .symbolic import (
     ParseError,
     as_expr,

@@ -177,7 +177,7 @@ class Graph:
         """The evaluation trace table (Baydin et al. 2018): one row per variable with its
         step and value; with ``tangents`` (one per input) a forward-tangent column, with
         ``adjoints=True`` a reverse-adjoint column (scalar output)."""
-        from .evaluation import evaluation_trace  # (convenience: delegates to a layer above)
+        from .trace_table import evaluation_trace  # (convenience: delegates to a layer above)
 
         return evaluation_trace(self, args, tangents, adjoints)
 

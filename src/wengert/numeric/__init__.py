@@ -9,9 +9,9 @@ See docs/numeric.md.
 """
 
 from ._points import ComplexStepError
-from .api import derivative, directional, gradient, hessian, jacobian
 from .blackbox import NumericalDerivativeWarning, blackbox
 from .check import check_grads
+from .derivatives import derivative, directional, gradient, hessian, jacobian
 from .finite_diff import default_step, fd_weights, stencil
 from .richardson import Estimate
 

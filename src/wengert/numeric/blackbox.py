@@ -33,7 +33,7 @@ from ..errors import WengertError
 from ..ops._util import dtype_of, shape_of
 from ..ops.elementwise import zeros_like
 from ..ops.shape import broadcast_to
-from .api import directional, jacobian
+from .derivatives import directional, jacobian
 from .finite_diff import check_method_order
 
 __all__ = ["blackbox", "NumericalDerivativeWarning"]

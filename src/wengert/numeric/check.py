@@ -37,7 +37,7 @@ from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_map, tree_unflatten
 from . import complex_step as _cs
 from ._points import Evaluator, Space
-from .api import _direction_fd, partials_fd
+from .derivatives import _direction_fd, partials_fd
 from .finite_diff import coordinate_scale, default_step, rounding_eps
 
 __all__ = ["check_grads"]

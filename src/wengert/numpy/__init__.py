@@ -245,10 +245,10 @@ def isrealobj(x: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------- more of NumPy
-# (ops/ufuncs_extra.py, ops/gather.py, ops/queries.py and this package's topic modules)
+# (ops/floating.py, ops/gather.py, ops/queries.py and this package's topic modules)
+from ..ops import floating as _fl  # noqa: E402
 from ..ops import gather as _g  # noqa: E402
 from ..ops import queries as _q  # noqa: E402
-from ..ops import ufuncs_extra as _ux  # noqa: E402
 from . import _calculus as _calc  # noqa: E402
 from . import _convolution as _conv  # noqa: E402
 from . import _creation as _cr  # noqa: E402
@@ -266,18 +266,18 @@ from . import _statistics as _st  # noqa: E402
 
 acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2  # NumPy 2's array-API names
 acosh, asinh, atanh, pow = arccosh, arcsinh, arctanh, power  # noqa: A001
-deg2rad, rad2deg, radians, degrees = _ux.deg2rad, _ux.rad2deg, _ux.deg2rad, _ux.rad2deg
+deg2rad, rad2deg, radians, degrees = _fl.deg2rad, _fl.rad2deg, _fl.deg2rad, _fl.rad2deg
 fabs, copysign, fmod, ldexp, frexp, modf, divmod = (  # noqa: A001
-    _ux.fabs,
-    _ux.copysign,
-    _ux.fmod,
-    _ux.ldexp,
-    _ux.frexp,
-    _ux.modf,
-    _ux.divmod,
+    _fl.fabs,
+    _fl.copysign,
+    _fl.fmod,
+    _fl.ldexp,
+    _fl.frexp,
+    _fl.modf,
+    _fl.divmod,
 )
-heaviside, nextafter, spacing, sinc = _ux.heaviside, _ux.nextafter, _ux.spacing, _ux.sinc
-vecdot, matvec, vecmat = _ux.vecdot, _ux.matvec, _ux.vecmat
+heaviside, nextafter, spacing, sinc = _fl.heaviside, _fl.nextafter, _fl.spacing, _fl.sinc
+vecdot, matvec, vecmat = _fl.vecdot, _fl.matvec, _fl.vecmat
 take_along_axis, choose, select, compress, extract = _g.take_along_axis, _sel.choose, _sel.select, _sel.compress, _sel.extract
 sort, partition, argsort, argpartition = _sort.sort, _sort.partition, _q.argsort, _q.argpartition
 searchsorted, digitize, count_nonzero, isin = _q.searchsorted, _q.digitize, _q.count_nonzero, _q.isin

@@ -13,8 +13,8 @@ import builtins
 from typing import Any
 
 from ..ops._util import as_array, ndim_of, shape_of
+from ..ops.floating import _conj_if_complex
 from ..ops.indexing import getitem
-from ..ops.ufuncs_extra import _conj_if_complex
 
 __all__ = ["convolve", "correlate"]
 

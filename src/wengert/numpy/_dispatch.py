@@ -138,7 +138,7 @@ def _register_functions() -> None:
         "clip zeros_like ones_like full_like empty_like round around copy shape ndim size "
         "iscomplexobj isrealobj real imag conj conjugate angle iscomplex isreal any all"
     ).split()
-    names += (  # ops/gather.py, ops/queries.py, ops/ufuncs_extra.py, numpy/_<topic>.py
+    names += (  # ops/gather.py, ops/queries.py, ops/floating.py, numpy/_<topic>.py
         "take_along_axis argsort argpartition sort partition searchsorted digitize count_nonzero isclose "
         "allclose array_equal isposinf isneginf flatnonzero argwhere nansum nanprod nancumsum nancumprod "
         "nanmean nanvar nanstd nanmax nanmin nanargmax nanargmin median nanmedian quantile percentile "

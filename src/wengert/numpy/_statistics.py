@@ -44,11 +44,11 @@ from ..ops.elementwise import (
     true_divide_p,
     where_p,
 )
+from ..ops.floating import _conj_if_complex
 from ..ops.gather import _gather
 from ..ops.indexing import getitem, scatter_add_p
 from ..ops.reduce import _abs2, all_, cumprod, cumsum, max, mean, min, prod, var
 from ..ops.shape import _no_out, broadcast_to, concatenate, expand_dims, moveaxis, reshape, sum, transpose
-from ..ops.ufuncs_extra import _conj_if_complex
 from ._sorting import sort
 
 __all__ = [

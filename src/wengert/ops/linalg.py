@@ -49,7 +49,6 @@ from .shape import (
     concatenate,
     expand_dims,
     reshape,
-    reshape_p,
     sum,
     swapaxes,
     unbroadcast,
@@ -129,13 +128,6 @@ def _fold(m: Any, lower: bool) -> Any:
 def _col(v: Any) -> Any:
     """Scale columns: (..., k) -> (..., 1, k) for broadcasting against (..., m, k)."""
     return expand_dims(v, -2)
-
-
-def _own(x: Any) -> Any:
-    """A recorded view of one result of a multiple-result primitive.  Works around the
-    reverse tape not reaching a multiple-result record when a non-last result of it is the
-    differentiated function's output (see the report on core/reverse.py)."""
-    return reshape_p.bind(x, shape=shape_of(x)) if isinstance(x, Tracer) else x
 
 
 def _is_traced(*xs: Any) -> bool:

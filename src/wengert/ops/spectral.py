@@ -43,7 +43,6 @@ from .linalg import (
     _inverse_gaps,
     _is_traced,
     _mm,
-    _own,
     _real_only,
     _reflect,
     solve_p,
@@ -113,7 +112,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:  # noqa: N803 (NumPy's name)
     if not _is_traced(a):
         return np.linalg.eigvalsh(a, UPLO=_check_uplo(UPLO))
     _real_only("eigvalsh", a)
-    return _own(eigh_p.bind(a, UPLO=_check_uplo(UPLO))[0])
+    return eigh_p.bind(a, UPLO=_check_uplo(UPLO))[0]
 
 
 # --------------------------------------------------------------------------- eig (real spectra)
@@ -181,7 +180,7 @@ def eigvals(a: Any) -> Any:
     _check_matrix("eigvals", a)
     if not _is_traced(a):
         return np.linalg.eigvals(a)
-    return _own(eig(a)[0])
+    return eig(a)[0]
 
 
 # --------------------------------------------------------------------------- svd
@@ -316,7 +315,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     a = _ensure_float(a)
     m, n = shape_of(a)[-2:]
     if not compute_uv:
-        return _own(svd_p.bind(a, hermitian=hermitian)[1])
+        return svd_p.bind(a, hermitian=hermitian)[1]
     if full_matrices and m != n:
         u, s, vh = svd_full_p.bind(a, hermitian=hermitian)
     else:
@@ -440,7 +439,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     vec = len(sb) == 1
     b2 = expand_dims(b, -1) if vec else b
     x = lstsq_x_p.bind(a, b2, rcond=rcond)
-    s = _own(svd_p.bind(a, hermitian=False)[1])
+    s = svd_p.bind(a, hermitian=False)[1]
     s_low = s.full_lower() if isinstance(s, Tracer) else s
     if np.ndim(s_low) != 1:
         raise np.linalg.LinAlgError("lstsq: a must be 2-dimensional (NumPy's lstsq is not batched)")

@@ -1,4 +1,4 @@
-"""The rest of NumPy's real-valued ufuncs (and ``sinc``): degree/radian conversion, ``fabs``,
+"""Floating-point ufuncs beyond arithmetic (and ``sinc``): degree/radian conversion, ``fabs``,
 ``copysign``, ``fmod``, ``ldexp``/``frexp``/``modf``/``divmod``, the zero-derivative ones
 (``heaviside``, ``nextafter``, ``spacing``) and the gufuncs ``vecdot``/``matvec``/``vecmat``.
 
