@@ -125,3 +125,20 @@ def test_the_layer_map_knows_every_package():
         m for m in MODULES if _layer(m) == len(LAYERS) and not any(m == r or m.startswith(r + ".") for r in top_rooms)
     )
     assert unplaced == []
+
+
+def test_the_tape_layout_is_private_to_core_reverse():
+    """Outside core/reverse.py nothing reads tape slots or records by hand: the reverse trace
+    offers ``cotangents(outs, cts, wrt)``, ``record_call`` and ``release``."""
+    import re
+
+    leaks = []
+    pattern = re.compile(r"\.tape\b|\bbackward\(|\b_OUT\b|\b_Multi\b|\.idx\b")
+    for mod, path in MODULES.items():
+        if mod == "wengert.core.reverse":
+            continue
+        for k, line in enumerate(path.read_text().split("\n"), 1):
+            code = line.split("#", 1)[0]
+            if pattern.search(code) and "self.idx" not in code:
+                leaks.append(f"{mod}:{k}: {line.strip()}")
+    assert leaks == []

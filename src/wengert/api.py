@@ -20,7 +20,7 @@ from . import ops as _ops  # noqa: F401  (registers the primitives)
 from .core.batching import BatchTrace, BatchTracer
 from .core.forward import JVPTrace, JVPTracer
 from .core.primitive import Tracer
-from .core.reverse import ReverseTrace, ReverseTracer, backward
+from .core.reverse import ReverseTrace, ReverseTracer
 from .ops._util import dtype_of, shape_of
 from .ops.complex import real_p
 from .ops.elementwise import (
@@ -221,14 +221,21 @@ def _cast_like(g: Any, x: Any) -> Any:
     return g
 
 
+def _inputs(wrapped: list[tuple[list, TreeDef]]) -> list:
+    return [b for boxed, _ in wrapped for b in boxed]
+
+
 def _collect(
     cts: list, wrapped: list[tuple[list, TreeDef]], single: bool
 ) -> Any:
+    """The cotangents of the inputs (``cts``, in ``_inputs(wrapped)`` order) in their pytrees:
+    zeros where none flowed, each in its input's dtype."""
     out = []
+    it = iter(cts)
     for boxed, td in wrapped:
         gs = []
         for b in boxed:
-            g = cts[b.idx] if b.idx < len(cts) else None
+            g = next(it)
             gs.append(_zeros_like(b.value) if g is None else _cast_like(g, b.value))
         out.append(tree_unflatten(td, gs))
     return out[0] if single else tuple(out)
@@ -277,12 +284,10 @@ def value_and_grad(
         is_ours = out.__class__ is ReverseTracer and out._trace is trace
         val = out.value if is_ours else out
         _check_scalar_output(val, fun, holomorphic)
-        if is_ours:
-            cts = backward(trace.tape, out.idx, _ones_like(val), free=True)
-        else:
-            cts = []
+        ins = _inputs(wrapped)
+        cts = trace.cotangents((out,), (_ones_like(val),), ins, free=True) if is_ours else [None] * len(ins)
         g = _collect(cts, wrapped, single)
-        trace.tape.clear()
+        trace.release()
         if has_aux:
             return (val, _unbox(trace, aux)), g
         return val, g
@@ -379,8 +384,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
     out_leaves, out_td = tree_flatten(out)
     _check_out_leaves(out_leaves, fun, "vjp")
     out_vals = [o.value if (o.__class__ is ReverseTracer and o._trace is trace) else o for o in out_leaves]
-    idxs = [o.idx if (o.__class__ is ReverseTracer and o._trace is trace) else -1 for o in out_leaves]
-    tape = trace.tape
+    ins = _inputs(wrapped)
 
     def vjp_fn(ct: Any) -> tuple:
         ct_leaves, ct_td = tree_flatten(ct)
@@ -388,19 +392,22 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
             raise TypeError(
                 f"vjp_fn: the cotangent has structure {ct_td!r} but the output has {out_td!r}"
             )
-        use_idx, use_ct = [], []
-        for k, (c, v, i) in enumerate(zip(ct_leaves, out_vals, idxs)):
+        use_ct = []
+        for k, (c, v) in enumerate(zip(ct_leaves, out_vals)):
             c = c if isinstance(c, Tracer) else np.asarray(c) if not hasattr(c, "shape") else c
             if shape_of(c) != shape_of(v):
                 raise ValueError(
                     f"vjp_fn: cotangent leaf {k} has shape {shape_of(c)}, expected "
                     f"{shape_of(v)} (the shape of the output)"
                 )
-            if i >= 0:
-                use_idx.append(i)
-                use_ct.append(c)
-        cts = backward(tape, use_idx, use_ct) if use_idx else []
-        return tuple(_collect(cts, [w], True) for w in wrapped)
+            use_ct.append(c)
+        cts = trace.cotangents(out_leaves, use_ct, ins)
+        out, k = [], 0
+        for w in wrapped:
+            n = len(w[0])
+            out.append(_collect(cts[k : k + n], [w], True))
+            k += n
+        return tuple(out)
 
     out_tree = tree_unflatten(out_td, out_vals)
     if has_aux:

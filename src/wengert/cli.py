@@ -28,7 +28,7 @@ import numpy as np
 
 from . import __version__, numeric
 from .api import grad, jacfwd, jacrev, jvp
-from .core.reverse import ReverseTrace, ReverseTracer, backward
+from .core.reverse import ReverseTrace
 from .graph import jit, trace
 from .graph.ir import Var
 from .graph.printing import to_dot
@@ -260,11 +260,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with tr:
         boxed = [tr.new_input(v) for v in x]
         out = _run(g, rec2)(*boxed)[0]
-    if out.__class__ is ReverseTracer:
-        cts = backward(tr.tape, out.idx, np.float64(1.0), keep=True)
-        for key, v in rec2.items():
-            c = cts[v.idx] if v.__class__ is ReverseTracer and v.idx < len(cts) else None
-            adjoints[key] = 0.0 if c is None else c
+    keys = list(rec2)
+    cts = tr.cotangents((out,), (np.float64(1.0),), [rec2[k] for k in keys], keep=True)
+    for key, c in zip(keys, cts):
+        adjoints[key] = 0.0 if c is None else c
 
     def step(e: Any) -> str:
         return step_text(e, vn)

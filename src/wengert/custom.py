@@ -18,7 +18,7 @@ import numpy as np
 from .api import vjp
 from .core.forward import JVPTrace, JVPTracer
 from .core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
-from .core.reverse import _OUT, ReverseTrace, ReverseTracer, _Multi
+from .core.reverse import ReverseTrace, ReverseTracer
 from .errors import CustomRuleError, WengertError
 from .ops._util import dtype_of, shape_of
 from .ops.elementwise import zeros_like as _zeros_like
@@ -100,7 +100,6 @@ class custom_vjp:  # noqa: N801  (JAX's name)
 
 def _reverse_custom_call(trace: ReverseTrace, f: custom_vjp, args: tuple, leaves: list, in_td: TreeDef) -> Any:
     vals = [x.value if (x.__class__ is ReverseTracer and x._trace is trace) else x for x in leaves]
-    parents = [(k, x.idx) for k, x in enumerate(leaves) if x.__class__ is ReverseTracer and x._trace is trace]
     res = f.fwd(*tree_unflatten(in_td, vals))
     if not (isinstance(res, tuple) and len(res) == 2):
         raise CustomRuleError(
@@ -124,14 +123,8 @@ def _reverse_custom_call(trace: ReverseTrace, f: custom_vjp, args: tuple, leaves
         got = bwd(residuals, tree_unflatten(out_td, full))
         return _check_bwd_output(name, got, args, arg_tds, in_avals)
 
-    k = len(out_leaves)
-    tape = trace.tape
-    base = len(tape)
-    tape.append(_Multi(_CustomRule(f"custom_vjp[{name}]", vjp_all), None, None, {}, parents, k))
-    for _ in range(k - 1):
-        tape.append(_OUT)
-    boxed = [ReverseTracer(o, trace, base + j) for j, o in enumerate(out_leaves)]
-    return tree_unflatten(out_td, boxed)
+    boxed = trace.record_call(_CustomRule(f"custom_vjp[{name}]", vjp_all), leaves, out_leaves)
+    return tree_unflatten(out_td, list(boxed))
 
 
 def _check_bwd_output(name: str, got: Any, args: tuple, arg_tds: list, in_avals: list) -> list:

@@ -147,6 +147,45 @@ class ReverseTrace(Trace):
         )
         return self._record(prim, saved_args, ans, params, parents)
 
+    def record_call(self, rule: Any, args: Sequence[Any], results: Sequence[Any]) -> tuple:
+        """Record a call whose ``results`` are already computed and whose derivative is
+        ``rule.vjp_all(cts, None)`` (the results' cotangents in, a tuple with one cotangent per
+        argument out; the rule keeps what it needs): custom rules use it.  Returns the results as tracers of this
+        trace (the plain values when no argument is one of its tracers)."""
+        parents = [(k, a.idx) for k, a in enumerate(args) if a.__class__ is ReverseTracer and a._trace is self]
+        if not parents:
+            return tuple(results)
+        tape = self.tape
+        n = len(results)
+        base = len(tape)
+        tape.append(_Multi(rule, None, None, {}, parents, n))
+        for _ in range(n - 1):
+            tape.append(_OUT)
+        return tuple(ReverseTracer(r, self, base + j) for j, r in enumerate(results))
+
+    def cotangents(
+        self, outs: Sequence[Any], cts: Sequence[Any], wrt: Sequence[Any], free: bool = False, keep: bool = False
+    ) -> list:
+        """Run the backward pass from ``outs`` (seeded with ``cts``; outputs that are not this
+        trace's tracers carry no derivative) and return the cotangent of each of ``wrt``
+        (None where none flowed).  ``free=True`` releases each record once used (a tape
+        differentiated once); ``keep=True`` keeps intermediate cotangents (trace tables)."""
+        idx, seeds = [], []
+        for o, c in zip(outs, cts):
+            if o.__class__ is ReverseTracer and o._trace is self and c is not None:
+                idx.append(o.idx)
+                seeds.append(c)
+        if not idx:
+            return [None] * len(wrt)
+        got = backward(self.tape, idx[0] if len(idx) == 1 else idx, seeds[0] if len(idx) == 1 else seeds, free=free, keep=keep)
+        return [
+            got[x.idx] if x.__class__ is ReverseTracer and x._trace is self and x.idx < len(got) else None for x in wrt
+        ]
+
+    def release(self) -> None:
+        """Drop the tape (what it keeps of the forward pass) once its gradients are taken."""
+        self.tape.clear()
+
     def _record(self, prim: Primitive, saved_args: Any, ans: Any, params: dict, parents: list) -> Any:
         save = prim.save
         tape = self.tape

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..api import jvp, vjp, vmap
 from ..core.primitive import SAVE_ANS, SAVE_ARGS, Primitive, Tracer, state
-from ..core.reverse import ReverseTrace, ReverseTracer, backward
+from ..core.reverse import ReverseTrace
 from ..core.schema import BOOL, GRAPH, NONNEG_INT, declare, tuple_of
 from ..errors import WengertError
 from ..ops._util import shape_of
@@ -369,17 +369,8 @@ def _replay_vjp(g: Graph, keep: list, stored: tuple, args: tuple, cts: tuple) ->
             for v, o in zip(e.outputs, out if e.prim.multiple_results else (out,)):
                 env[v.id] = o
         outs = [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
-    idx, cs = [], []
-    for o, c in zip(outs, cts):
-        if o.__class__ is ReverseTracer and o._trace is tr:
-            idx.append(o.idx)
-            cs.append(c)
-    grads = backward(tr.tape, idx, cs) if idx else [None] * len(tr.tape)
-    res = []
-    for b, x in zip(boxed, args):
-        g_ = grads[b.idx] if b.__class__ is ReverseTracer and grads[b.idx] is not None else None
-        res.append(zeros_like(x) if g_ is None else g_)
-    return tuple(res)
+    grads = tr.cotangents(outs, cts, boxed)
+    return tuple(zeros_like(x) if g_ is None else g_ for g_, x in zip(grads, args))
 
 
 def _scan_fwd(*args: Any, body: Graph, n_carry: int, n_x: int, length: int, reverse: bool) -> tuple:

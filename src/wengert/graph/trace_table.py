@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..api import jvp
-from ..core.reverse import ReverseTrace, ReverseTracer, backward
+from ..core.reverse import ReverseTrace, ReverseTracer
 from ..tree import tree_flatten
 from .ir import Graph, Literal, Var
 from .printing import var_names
@@ -113,12 +113,10 @@ def evaluation_trace(g: Graph, args: tuple, tangents: Any, adjoints: bool) -> Ev
             boxed = [tr.new_input(x) for x in leaves]
             out = _run(g, rec)(*boxed)[0]
         if out.__class__ is ReverseTracer:
-            cts = backward(tr.tape, out.idx, np.ones_like(out.value), keep=True)
-            for k, v in rec.items():
-                if v.__class__ is ReverseTracer and v.idx < len(cts) and cts[v.idx] is not None:
-                    adj[k] = cts[v.idx]
-                else:
-                    adj[k] = 0.0
+            keys = list(rec)
+            cts = tr.cotangents((out,), (np.ones_like(out.value),), [rec[k] for k in keys], keep=True)
+            for k, c in zip(keys, cts):
+                adj[k] = 0.0 if c is None else c
         columns.append("adjoint")
     rows = []
     for v in g.inputs:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.forward import JVPTrace, JVPTracer
-from ..core.reverse import ReverseTrace, ReverseTracer, backward
+from ..core.reverse import ReverseTrace, ReverseTracer
 from .expr import Expr, SymbolicError, as_expr, const, walk
 from .simplify import simplify
 
@@ -70,12 +70,8 @@ def _gradient_reverse(e: Expr, xs: list[Expr]) -> list[Expr]:
         out = rebuild(e, boxed)
     if out.__class__ is not ReverseTracer or out._trace is not tr:
         return [const(0) for _ in xs]
-    cts = backward(tr.tape, out.idx, const(1))
-    res = []
-    for x in xs:
-        c = cts[boxed[id(x)].idx]
-        res.append(const(0) if c is None else as_expr(c))
-    return res
+    cts = tr.cotangents((out,), (const(1),), [boxed[id(x)] for x in xs])
+    return [const(0) if c is None else as_expr(c) for c in cts]
 
 
 def gradient(expr: Any, xs: Sequence[Any], simplified: bool = True, mode: str = "forward") -> list[Expr]:
