@@ -17,7 +17,7 @@ import numpy as np
 
 from .api import vjp
 from .core.forward import JVPTrace, JVPTracer
-from .core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
+from .core.primitive import Primitive, enter_overrides, exit_overrides, state, top_trace
 from .core.reverse import ReverseTrace, ReverseTracer
 from .errors import CustomRuleError, WengertError
 from .ops._util import dtype_of, shape_of
@@ -69,10 +69,7 @@ class custom_vjp:  # noqa: N801  (JAX's name)
                 "(keyword arguments are not differentiated)"
             )
         leaves, in_td = tree_flatten(args)
-        top = None
-        for x in leaves:
-            if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
-                top = x._trace
+        top = top_trace(leaves)
         if top is None:
             return self.fun(*args)
         if self.fwd is None:
@@ -296,7 +293,7 @@ class custom_jvp:  # noqa: N801  (JAX's name)
         if kwargs:
             raise TypeError(f"custom_jvp function {self.__name__!r}: pass arguments positionally")
         leaves, in_td = tree_flatten(args)
-        top = _top_trace(leaves)
+        top = top_trace(leaves)
         if top is None:
             return self.fun(*args)
         if self.rule is None:
@@ -305,14 +302,6 @@ class custom_jvp:  # noqa: N801  (JAX's name)
                 "rule: call .defjvp(rule) first"
             )
         return _custom_jvp_dispatch(top, self, self.rule, args, leaves, in_td)
-
-
-def _top_trace(leaves: list) -> Any:
-    top = None
-    for x in leaves:
-        if isinstance(x, Tracer) and (top is None or x._trace.level > top.level):
-            top = x._trace
-    return top
 
 
 def _custom_jvp_dispatch(top: Any, f: Any, rule: Callable, args: tuple, leaves: list, in_td: TreeDef) -> Any:

@@ -38,6 +38,7 @@ __all__ = [
     "SAVE_BOTH",
     "state",
     "new_level",
+    "top_trace",
 ]
 
 # What the reverse tape keeps of a call for its VJP rules (bit flags).
@@ -101,6 +102,18 @@ def exit_overrides(old: tuple) -> None:
     state.overrides, state.override_key = old
     with _overrides_lock:
         overrides_in_use -= 1
+
+
+def top_trace(values: Sequence[Any]) -> Trace | None:
+    """The innermost trace among the tracers in ``values`` (None when there are none): the
+    one that processes a call of them (``Primitive.bind`` inlines this on its hot path)."""
+    top = None
+    for x in values:
+        if isinstance(x, Tracer):
+            t = x._trace
+            if top is None or t.level > top.level:
+                top = t
+    return top
 
 
 def new_level() -> int:

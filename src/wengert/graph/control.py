@@ -32,7 +32,7 @@ from ..ops.elementwise import add_p, where, zeros_like
 from ..ops.indexing import getitem
 from ..ops.shape import broadcast_to, reshape, stack
 from ..tree import tree_flatten, tree_unflatten
-from .ir import Graph, Literal, Var
+from .ir import Graph, Literal, Var, interpret
 from .tracing import ConcretizationError, GraphTrace, GraphTracer, _dtype, example_value
 
 __all__ = ["cond", "while_loop", "fori_loop", "scan"]
@@ -138,7 +138,7 @@ def _check_same_avals(a: list, b: list, what: str) -> None:
 
 
 def _run(g: Graph) -> Callable:
-    return lambda *xs: g.evaluate(*xs)
+    return lambda *xs: interpret(g, xs)
 
 
 # --------------------------------------------------------------------------- masked AD helpers
@@ -337,13 +337,8 @@ def _stored_vars(body: Graph) -> list:
 
 
 def _evaluate_keep(g: Graph, keep: list, *xs: Any) -> tuple[list, list]:
-    env: dict[int, Any] = {v.id: x for v, x in zip(g.inputs, xs)}
-    for e in g.eqns:
-        args = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
-        out = e.prim.bind(*args, **e.params)
-        for v, o in zip(e.outputs, out if e.prim.multiple_results else (out,)):
-            env[v.id] = o
-    outs = [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
+    env: dict[int, Any] = {}
+    outs = interpret(g, xs, record=env)
     return outs, [env[v.id] for v in keep]
 
 
@@ -353,22 +348,15 @@ def _replay_vjp(g: Graph, keep: list, stored: tuple, args: tuple, cts: tuple) ->
 
     known = {v.id: s for v, s in zip(keep, stored)}
     tr = ReverseTrace()
+
+    def call(e: Any, ins: list) -> Any:
+        if not e.prim.multiple_results and e.outputs[0].id in known:
+            return tr.process_known(e.prim, ins, e.params, known[e.outputs[0].id])
+        return e.prim.bind(*ins, **e.params)
+
     with tr:
-        boxed = []
-        env: dict[int, Any] = {}
-        for v, x in zip(g.inputs, args):
-            b = tr.new_input(x) if _inexact(x) else x
-            boxed.append(b)
-            env[v.id] = b
-        for e in g.eqns:
-            ins = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
-            if not e.prim.multiple_results and e.outputs[0].id in known:
-                out = tr.process_known(e.prim, ins, e.params, known[e.outputs[0].id])
-            else:
-                out = e.prim.bind(*ins, **e.params)
-            for v, o in zip(e.outputs, out if e.prim.multiple_results else (out,)):
-                env[v.id] = o
-        outs = [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
+        boxed = [tr.new_input(x) if _inexact(x) else x for x in args]
+        outs = interpret(g, boxed, call=call)
     grads = tr.cotangents(outs, cts, boxed)
     return tuple(zeros_like(x) if g_ is None else g_ for g_, x in zip(grads, args))
 

@@ -8,7 +8,7 @@ user's arguments and results).  Graphs are immutable: passes return new graphs.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -153,18 +153,7 @@ class Graph:
 
     def evaluate(self, *leaves: Any) -> list:
         """Run the equations one by one through ``bind`` (so outer traces see them)."""
-        env: dict[int, Any] = {}
-        for v, x in zip(self.inputs, leaves):
-            env[v.id] = x
-        for e in self.eqns:
-            args = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
-            out = e.prim.bind(*args, **e.params)
-            if e.prim.multiple_results:
-                for v, o in zip(e.outputs, out):
-                    env[v.id] = o
-            else:
-                env[e.outputs[0].id] = out
-        return [env[o.id] if isinstance(o, Var) else o.value for o in self.outputs]
+        return interpret(self, leaves)
 
     def optimize(self, verbose: bool = False, passes: Sequence[str] | None = None) -> Graph:
         """Run the pass pipeline (see ``wengert.graph.passes``); with ``verbose`` print what
@@ -204,5 +193,26 @@ class Graph:
         except Exception:
             return None
 
+
+
+def interpret(
+    g: Graph, leaves: Sequence[Any], record: dict[int, Any] | None = None, call: Callable[..., Any] | None = None
+) -> list:
+    """The one interpreter of a graph: each equation through ``bind`` (so enclosing traces
+    record it), in order; returns the outputs.  Hooks: ``record`` receives every variable's
+    value by id (evaluation-trace tables, control flow's stored values); ``call(e, args)``
+    replaces ``e.prim.bind(*args, **e.params)`` (replaying with stored results)."""
+    env: dict[int, Any] = {} if record is None else record
+    for v, x in zip(g.inputs, leaves):
+        env[v.id] = x
+    for e in g.eqns:
+        args = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
+        out = e.prim.bind(*args, **e.params) if call is None else call(e, args)
+        if e.prim.multiple_results:
+            for v, o in zip(e.outputs, out):
+                env[v.id] = o
+        else:
+            env[e.outputs[0].id] = out
+    return [env[o.id] if isinstance(o, Var) else o.value for o in g.outputs]
 
 register_graph_type(Graph)  # GRAPH params (cond branches, scan bodies) are Graphs

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..api import vmap
-from ..core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state
+from ..core.primitive import Primitive, Tracer, enter_overrides, exit_overrides, state, top_trace
 from ..ops.elementwise import zeros_like
 from ..tree import tree_flatten, tree_unflatten
 from .control import _jvp_masked, _vjp_masked
@@ -187,13 +187,12 @@ class Jitted:
             raise TypeError(f"jit({self.__name__}): pass arguments positionally (keyword arguments are not supported)")
         entry, result, leaves, _ = self._entry(args)
         g = entry.graph
-        tracers = [x for x in leaves if isinstance(x, Tracer)]
-        if not tracers:
+        top = top_trace(leaves)
+        if top is None:
             if result is not None:
                 return result
             out = entry.fn(*leaves)
             return tree_unflatten(g.out_tree, out)
-        top = max((t._trace for t in tracers), key=lambda t: t.level)
         if isinstance(top, GraphTrace):
             out = entry.run(*leaves)  # inline into the enclosing graph
             return tree_unflatten(g.out_tree, out)

@@ -12,7 +12,7 @@ import numpy as np
 from ..api import jvp
 from ..core.reverse import ReverseTrace, ReverseTracer
 from ..tree import tree_flatten
-from .ir import Graph, Literal, Var
+from .ir import Graph, Literal, Var, interpret
 from .printing import var_names
 
 
@@ -69,21 +69,8 @@ class EvaluationTrace:
 
 
 def _run(g: Graph, rec: dict[int, Any]) -> Any:
-    def run(*leaves: Any) -> tuple:
-        env: dict[int, Any] = {}
-        for v, x in zip(g.inputs, leaves):
-            env[v.id] = x
-            rec[v.id] = x
-        for e in g.eqns:
-            args = [env[i.id] if isinstance(i, Var) else i.value for i in e.inputs]
-            out = e.prim.bind(*args, **e.params)
-            outs = out if e.prim.multiple_results else (out,)
-            for v, o in zip(e.outputs, outs):
-                env[v.id] = o
-                rec[v.id] = o
-        return tuple(env[o.id] if isinstance(o, Var) else o.value for o in g.outputs)
-
-    return run
+    """``g`` as a function that leaves every variable's value in ``rec``."""
+    return lambda *leaves: tuple(interpret(g, leaves, record=rec))
 
 
 def evaluation_trace(g: Graph, args: tuple, tangents: Any, adjoints: bool) -> EvaluationTrace:

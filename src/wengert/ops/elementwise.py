@@ -21,7 +21,7 @@ from ..core.schema import DTYPE, INT, declare
 from ..errors import TracerConversionError
 from ..tree import tree_map
 from ._util import _lower, dtype_of, ones_like, shape_of, zeros_like  # noqa: F401  (re-exported)
-from .shape import broadcast_to_p, reshape_p, unbroadcast
+from .shape import align_batch, broadcast_to_p, unbroadcast
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -73,19 +73,7 @@ def _elementwise_batch(prim: Primitive) -> Callable:
     axis first), then apply the op; broadcasting does the rest."""
 
     def rule(vals: list, batched: list, size: int, **params: Any) -> Any:
-        n = 0
-        for v, b in zip(vals, batched):
-            r = len(shape_of(v)) - (1 if b else 0)
-            if r > n:
-                n = r
-        args = []
-        for v, b in zip(vals, batched):
-            if b:
-                s = shape_of(v)
-                if len(s) - 1 < n:
-                    v = reshape_p.bind(v, shape=(s[0],) + (1,) * (n - len(s) + 1) + s[1:])
-            args.append(v)
-        return prim.bind(*args, **params)
+        return prim.bind(*align_batch(vals, batched), **params)
 
     return rule
 

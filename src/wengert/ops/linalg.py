@@ -45,10 +45,10 @@ from .elementwise import (
 from .indexing import getitem
 from .reduce import max as _max
 from .shape import (
+    align_batch,
     broadcast_to,
     concatenate,
     expand_dims,
-    reshape,
     sum,
     swapaxes,
     unbroadcast,
@@ -182,19 +182,7 @@ def _batch_matrices(prim: Primitive) -> Callable:
     primitive, whose impl broadcasts batch dimensions like NumPy's gufuncs."""
 
     def rule(vals: list, batched: list, size: int, **params: Any) -> Any:
-        n = 0
-        for v, b in zip(vals, batched):
-            r = len(shape_of(v)) - (1 if b else 0) - 2
-            n = r if r > n else n
-        args = []
-        for v, b in zip(vals, batched):
-            if b:
-                s = shape_of(v)
-                r = len(s) - 3
-                if r < n:
-                    v = reshape(v, (s[0],) + (1,) * (n - r) + s[1:])
-            args.append(v)
-        return prim.bind(*args, **params)
+        return prim.bind(*align_batch(vals, batched, 2), **params)
 
     return rule
 

@@ -20,7 +20,7 @@ from ._util import dtype_of, shape_of
 from .contract import matmul_p
 from .elementwise import add_p, multiply_p, negative_p, subtract_p, zeros_like
 from .indexing import getitem
-from .shape import broadcast_to, concatenate, reshape, swapaxes, unbroadcast
+from .shape import align_batch, broadcast_to, concatenate, reshape, swapaxes, unbroadcast
 
 
 def _T(x: Any) -> Any:
@@ -41,24 +41,6 @@ def _tri_mask(n: int, lower: bool, strict: bool, dtype: Any) -> np.ndarray:
 def _mask(x: Any, lower: bool, strict: bool) -> Any:
     """The lower (upper) triangle of ``x``, without the diagonal if ``strict``."""
     return multiply_p.bind(x, _tri_mask(shape_of(x)[-1], lower, strict, dtype_of(x)))
-
-
-def _align_batch(vals: list, batched: list, core: tuple) -> list:
-    """Give batched arguments (vmap axis first) the same number of batch dimensions, so that
-    NumPy-style broadcasting of the remaining batch dimensions lines up."""
-    n = 0
-    for v, b, c in zip(vals, batched, core):
-        r = len(shape_of(v)) - (1 if b else 0) - c
-        n = r if r > n else n
-    out = []
-    for v, b, c in zip(vals, batched, core):
-        if b:
-            s = shape_of(v)
-            r = len(s) - 1 - c
-            if r < n:
-                v = reshape(v, (s[0],) + (1,) * (n - r) + s[1:])
-        out.append(v)
-    return out
 
 
 # --------------------------------------------------------------------------- triangular solve
@@ -114,7 +96,7 @@ def _trisolve_batch(vals: list, batched: list, size: int, **params: Any) -> Any:
         x = triangular_solve_p.bind(a, bt, **params)
         x = swapaxes(reshape(x, (sb[-2], -1, sb[-1])), 0, 1)
         return reshape(x, sb)
-    a, b = _align_batch([a, b], batched, (2, 2))
+    a, b = align_batch([a, b], batched, (2, 2))
     return triangular_solve_p.bind(a, b, **params)
 
 
@@ -267,7 +249,7 @@ def _sylvester_jvp(ts: tuple, ans: Any, a: Any, b: Any, q: Any) -> Any:
 
 
 def _sylvester_batch(vals: list, batched: list, size: int) -> Any:
-    return sylvester_p.bind(*_align_batch(list(vals), batched, (2, 2, 2)))
+    return sylvester_p.bind(*align_batch(list(vals), batched, (2, 2, 2)))
 
 
 sylvester_p = Primitive("solve_sylvester", _sylvester_impl)

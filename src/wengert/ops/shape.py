@@ -477,6 +477,30 @@ def _concatenate_batch(vals: list, b: list, size: int, axis: int) -> Any:
 concatenate_p.batch = _concatenate_batch
 
 
+# --------------------------------------------------------------------------- batch alignment
+
+
+def align_batch(vals: Sequence[Any], batched: Sequence[bool], core: Sequence[int] | int = 0) -> list:
+    """The vmap rules' common step: give each batched argument (vmap axis first) the same
+    number of batch dimensions, inserting size-1 axes after the vmap axis, so that NumPy's
+    broadcasting of the remaining batch dimensions lines up.  ``core``: the number of
+    trailing core dimensions of each argument (0 for elementwise ops, 2 for matrices)."""
+    cores = [core] * len(vals) if isinstance(core, int) else list(core)
+    n = 0
+    for v, b, c in zip(vals, batched, cores):
+        r = len(shape_of(v)) - (1 if b else 0) - c
+        n = r if r > n else n
+    out = []
+    for v, b, c in zip(vals, batched, cores):
+        if b:
+            s = shape_of(v)
+            r = len(s) - 1 - c
+            if r < n:
+                v = reshape_p.bind(v, shape=(s[0],) + (1,) * (n - r) + s[1:])
+        out.append(v)
+    return out
+
+
 # --------------------------------------------------------------------------- getitem / scatter_add
 # (each the transpose of the other; the structural family is closed under transposition)
 
