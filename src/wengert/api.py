@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -319,9 +320,9 @@ def _check_scalar_output(val: Any, fun: Callable, holomorphic: bool = False) -> 
         )
     _check_out_leaves([val], fun, "grad")
     shape = shape_of(val)
-    if shape != ():
+    if shape != () and math.prod(shape) != 1:  # one element, any shape: its gradient (as autograd, PyTorch)
         raise TypeError(
-            f"grad of {name}: the function must return a scalar (shape ()), but its output "
+            f"grad of {name}: the function must return a scalar (one element), but its output "
             f"has shape {shape}. For the gradient of each output use jacrev; for a sum of "
             "elementwise derivatives use elementwise_grad; for a vector-Jacobian product use vjp."
         )
@@ -700,10 +701,43 @@ def hvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
 def _axes_per_arg(axes: Any, n: int, name: str) -> tuple:
     if axes is None or isinstance(axes, (int, np.integer)):
         return (axes,) * n
-    axes = tuple(axes)
-    if len(axes) != n:
-        raise ValueError(f"vmap: {name} has {len(axes)} entries for {n} values")
+    if isinstance(axes, list):
+        axes = tuple(axes)
+    if not isinstance(axes, tuple) or len(axes) != n:
+        got = f"{len(axes)} entries" if isinstance(axes, tuple) else f"a {type(axes).__name__}"
+        raise ValueError(f"vmap: {name} has {got} for {n} values (give an int, None, or one entry per value)")
     return axes
+
+
+def _leaf_axes(axes: Any, value: Any, name: str) -> list:
+    """``axes`` (an int or None, or a pytree prefix of ``value`` with ints and Nones at its
+    leaves, as JAX's ``in_axes``) as one axis per leaf of ``value``."""
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return [axes] * len(tree_flatten(value)[0])
+    if isinstance(axes, dict) and isinstance(value, dict):
+        if set(axes) != set(value):
+            raise ValueError(f"vmap: {name} has keys {sorted(map(str, axes))} where the value has {sorted(map(str, value))}")
+        out: list = []
+        for k in sorted(value, key=_dict_key_order(value)):
+            out += _leaf_axes(axes[k], value[k], name)
+        return out
+    if isinstance(axes, (tuple, list)) and isinstance(value, (tuple, list)):
+        if len(axes) != len(value):
+            raise ValueError(f"vmap: {name} has {len(axes)} entries where the value has {len(value)}")
+        out = []
+        for a, v in zip(axes, value):
+            out += _leaf_axes(a, v, name)
+        return out
+    raise ValueError(
+        f"vmap: {name} must be an int, None, or a pytree prefix of the value; got {axes!r} for a {type(value).__name__}"
+    )
+
+
+def _dict_key_order(d: dict) -> Callable:
+    """The order in which ``tree_flatten`` visits a dict's entries."""
+    keys = tree_flatten({k: k for k in d})[0]
+    rank = {k: i for i, k in enumerate(keys)}
+    return lambda k: rank[k]
 
 
 @_keywords_checked
@@ -712,19 +746,21 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     ``stack([f(x) for x in xs])`` but runs ``f`` once on the whole batch.
 
     ``in_axes``/``out_axes``: an int (or None: not batched) for all, or a tuple with one
-    entry per positional argument / per element of a tuple output, applied to every leaf
-    of that argument.  Primitives without a batching rule fall back to a loop.
+    entry per positional argument (per element of a tuple output), each an int, None or a
+    pytree prefix of that argument (``in_axes=({"w": None, "b": 0}, 0)``), as JAX's.
+    Primitives without a batching rule fall back to a loop.
     """
 
     @functools.wraps(fun)
     def vf(*args: Any) -> Any:
 
         axes = _axes_per_arg(in_axes, len(args), "in_axes")
+        leaf_axes = [_leaf_axes(ax, a, "in_axes") for a, ax in zip(args, axes)]
         size = None
-        for a, ax in zip(args, axes):
-            if ax is None:
-                continue
-            for x in tree_flatten(a)[0]:
+        for a, axs in zip(args, leaf_axes):
+            for x, ax in zip(tree_flatten(a)[0], axs):
+                if ax is None:
+                    continue
                 s = shape_of(x)
                 if not -len(s) <= ax < len(s):
                     raise ValueError(f"vmap: in_axes {ax} is out of range for an argument of shape {s}")
@@ -739,11 +775,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         trace = BatchTrace(size)
         with trace:
             new_args = []
-            for a, ax in zip(args, axes):
-                if ax is None:
-                    new_args.append(a)
-                else:
-                    new_args.append(tree_map(lambda x, ax=ax: BatchTracer(trace, moveaxis(x, ax, 0)), a))
+            for a, axs in zip(args, leaf_axes):
+                leaves, td = tree_flatten(a)
+                mapped = [x if ax is None else BatchTracer(trace, moveaxis(x, ax, 0)) for x, ax in zip(leaves, axs)]
+                new_args.append(tree_unflatten(td, mapped))
             out = fun(*new_args)
 
         def finish(o: Any, ax: Any) -> Any:
@@ -757,10 +792,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             v = o.value if ours else broadcast_to(o, (size,) + shape_of(o))
             return moveaxis(v, 0, ax) if ax != 0 else v
 
-        if isinstance(out_axes, (tuple, list)):
-            if not isinstance(out, (tuple, list)) or len(out) != len(out_axes):
-                raise ValueError("vmap: out_axes is a tuple, so fun must return a tuple of the same length")
-            return type(out)(tree_map(lambda o, ax=ax: finish(o, ax), e) for e, ax in zip(out, out_axes))
-        return tree_map(lambda o: finish(o, out_axes), out)
+        if isinstance(out_axes, (tuple, list)) and not isinstance(out, (tuple, list)):
+            raise ValueError("vmap: out_axes is a tuple, so fun must return a tuple of the same length")
+        leaves, td = tree_flatten(out)
+        return tree_unflatten(td, [finish(o, ax) for o, ax in zip(leaves, _leaf_axes(out_axes, out, "out_axes"))])
 
     return vf

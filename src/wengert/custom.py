@@ -257,7 +257,7 @@ def primitive(fun: Callable | None = None, *, name: str | None = None) -> Any:
         pname = name or f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', repr(f))}"
         if pname in _user_names:  # redefinition (a re-run notebook cell, a reload)
             Primitive.registry.pop(pname, None)
-        p = Primitive(pname, f)
+        p = FunctionPrimitive(pname, f)
         _user_names.add(pname)
         return p
 
@@ -265,6 +265,16 @@ def primitive(fun: Callable | None = None, *, name: str | None = None) -> Any:
 
 
 _user_names: set[str] = set()
+
+
+class FunctionPrimitive(Primitive):
+    """A primitive made from a Python function by ``@primitive``: it keeps the function's
+    ``__name__``, ``__qualname__``, ``__module__``, ``__doc__`` and ``__wrapped__``, so it
+    reads like the function it decorates (help(), tracebacks, documentation tools)."""
+
+    def __init__(self, name: str, fun: Callable) -> None:
+        super().__init__(name, fun)
+        functools.update_wrapper(self, fun, updated=())  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- custom_jvp

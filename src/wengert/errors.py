@@ -9,8 +9,9 @@ class WengertError(Exception):
     """Base class of wengert's own errors."""
 
 
-class NoRuleError(WengertError, TypeError):
-    """A function or primitive has no derivative rule (or no wengert implementation)."""
+class NoRuleError(WengertError, TypeError, NotImplementedError):
+    """A function or primitive has no derivative rule (or no wengert implementation).  Also a
+    ``NotImplementedError``, which is what code written for HIPS autograd catches."""
 
 
 class TracerConversionError(WengertError, TypeError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import WengertError
+from ..errors import NoRuleError, WengertError
 from . import primitive as primitive_mod
 from .primitive import SAVE_ANS, SAVE_ARGS, SAVE_SHAPES, Primitive, Trace, Tracer, state
 
@@ -279,7 +279,10 @@ def backward(
 
 def _apply_vjp_all(prim, ct, args, ans, params, parents, cts, add):  # noqa: ANN001
     if prim.vjp_all is None:
-        raise WengertError(f"primitive {prim.name!r} has no VJP rule (reverse mode)")
+        raise NoRuleError(
+            f"primitive {prim.name!r} has no VJP rule, so it cannot be used in reverse mode "
+            "(grad, vjp, jacrev); define one with .defvjp"
+        )
     gs = prim.vjp_all(ct, ans, *(args or ()), **params)
     for argnum, p in parents:
         g = gs[argnum]

@@ -44,7 +44,7 @@ int8, int16, int32, int64, bool_, ndarray, dtype = (
 zeros, ones, empty, full, eye, identity = _np.zeros, _np.ones, _np.empty, _np.full, _np.eye, _np.identity
 arange, linspace, logspace, geomspace, meshgrid = _np.arange, _np.linspace, _np.logspace, _np.geomspace, _np.meshgrid
 finfo, iinfo, issubdtype, result_type, promote_types = _np.finfo, _np.iinfo, _np.issubdtype, _np.result_type, _np.promote_types
-random = _np.random
+from . import random  # noqa: E402,F401  (NumPy's sampling: constants to differentiation)
 
 # ----------------------------------------------------------------------------- elementwise
 add = _e.add_p.bind
@@ -332,7 +332,9 @@ tri, tril_indices, triu_indices, diag_indices, indices, ix_ = (
 # NumPy's protocols on tracers point into this namespace; wengert.numpy.fft and
 # wengert.numpy.linalg register np.fft.* and np.linalg.* for traced values.
 from . import _dispatch  # noqa: E402
+from ._common import wrap_namespace as _wrap_namespace  # noqa: E402
 
+_wrap_namespace(globals(), [_n for _n in list(globals()) if not _n.startswith("_")])  # lists of traced values
 _dispatch.install(_sys.modules[__name__])
 
 from . import fft, linalg  # noqa: E402,F401

@@ -60,6 +60,7 @@ from ..ops.shape import (
 )
 from ..ops.spectral import eig, eigh, eigvals, eigvalsh, lstsq, pinv, svd, svdvals  # noqa: F401  (re-exported)
 from . import _dispatch
+from ._common import wrap_namespace  # noqa: E402
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -398,6 +399,9 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
 
 
 tensordot = tensordot  # np.linalg.tensordot is np.tensordot
+
+
+wrap_namespace(globals(), __all__)  # lists of traced values are arrays here too
 
 
 def _register() -> None:

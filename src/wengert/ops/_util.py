@@ -24,6 +24,8 @@ def dtype_of(x: Any) -> np.dtype:
     d = getattr(x, "dtype", None)
     if d is not None:
         return d
+    if x.__class__ in (list, tuple):  # an array-like (np.result_type would read a dtype spec)
+        return np.asarray(x).dtype
     return np.result_type(x)
 
 
