@@ -125,3 +125,35 @@ def test_a_tracer_is_not_an_ndarray():
     seen = []
     w.grad(lambda v: (seen.append((isinstance(v, np.ndarray), wnp.ndim(v), hasattr(v, "shape"))), wnp.sum(v))[1])(X)
     assert seen == [(False, 1, True)]
+
+
+def _fd_grad(f, a, h=1e-6):
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = h
+        g[idx] = (f(a + e) - f(a - e)) / (2 * h)
+    return g
+
+
+def test_einsum_broadcasts_size_one_labels_as_numpy():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((1, 3, 2)), rng.standard_normal((5, 2, 4))
+    c = rng.standard_normal((5, 3, 4))
+    np.testing.assert_allclose(wnp.einsum("mnd,mdo->mno", a, b), np.einsum("mnd,mdo->mno", a, b))
+    f = lambda lib: lambda a_: (lib.einsum("mnd,mdo->mno", a_, b) * c).sum()  # noqa: E731
+    np.testing.assert_allclose(w.grad(f(wnp))(a), _fd_grad(f(np), a), atol=1e-6)
+    g = lambda lib: lambda b_: (lib.einsum("mnd,mdo->mno", a, b_) * c).sum()  # noqa: E731
+    _, t = w.jvp(g(wnp), (b,), (np.ones_like(b),))
+    assert t == pytest.approx(g(np)(b + 1e-6) / 2e-6 - g(np)(b - 1e-6) / 2e-6, rel=1e-5)
+
+
+def test_einsum_interleaved_operand_form():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    for args in ((x, [0, 1], y, [1, 2], [0, 2]), (x, [0, 1], y, [1, 2]), (x, [Ellipsis, 1], y, [1, 2], [Ellipsis, 2])):
+        np.testing.assert_allclose(wnp.einsum(*args), np.einsum(*args))
+    grad = w.grad(lambda x_: wnp.sum(np.einsum(x_, [0, 1], y, [1, 2], [0, 2]) ** 2))(x)
+    np.testing.assert_allclose(grad, 2 * (x @ y) @ y.T)
+    with pytest.raises(ValueError, match="subscript label must be an integer"):
+        wnp.einsum(x, [0, "i"], y, [1, 2])

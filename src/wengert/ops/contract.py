@@ -116,11 +116,11 @@ def _parse_einsum(subscripts: str, shapes: list[tuple]) -> tuple[list[str], str,
             raise ValueError(f"einsum: operand with subscripts {s!r} has {len(shp)} dimensions")
         new_in.append(s)
         targets.append(None)
-    # Sizes per letter; broadcasting (size 1 against n) only inside the ellipsis.
+    # Sizes per letter; a size-1 dimension broadcasts against n (NumPy does so for any label).
     sizes: dict[str, int] = {}
     for s, shp in zip(new_in, shapes):
         for c, n in zip(s, shp):
-            if c in sizes and sizes[c] != n and not (c in ell and 1 in (sizes[c], n)):
+            if c in sizes and sizes[c] != n and 1 not in (sizes[c], n):  # size 1 broadcasts, as NumPy
                 raise ValueError(f"einsum: size of label {c!r} is {n} for one operand and {sizes[c]} for another")
             sizes[c] = n if c not in sizes or sizes[c] == 1 else sizes[c]
     for k, (s, shp) in enumerate(zip(new_in, shapes)):
@@ -202,10 +202,39 @@ einsum_p.defvjp(save="args")
 einsum_p.vjps = _EinsumVJPs()
 
 
+def _interleaved_subscripts(args: tuple) -> tuple[str, list]:
+    """NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscripts
+    string and the operands (integer labels become letters, ``Ellipsis`` stays ``...``)."""
+
+    def letters(sub: Any) -> str:
+        out = []
+        for k in sub:
+            if k is Ellipsis:
+                out.append("...")
+            elif isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 0 <= k < len(_LETTERS):
+                out.append(_LETTERS[int(k)])
+            else:
+                raise ValueError(f"einsum: a subscript label must be an integer in [0, {len(_LETTERS)}), got {k!r}")
+        return "".join(out)
+
+    ops, subs = list(args[0::2]), list(args[1::2])
+    output = None
+    if len(args) % 2 == 1:  # a trailing output sublist
+        output = ops.pop()
+    if len(subs) != len(ops):
+        raise ValueError("einsum: give each operand its list of labels: einsum(a, [0, 1], b, [1, 2], [0, 2])")
+    text = ",".join(letters(sb) for sb in subs)
+    if output is not None:
+        text += "->" + letters(output)
+    return text, ops
+
+
 def einsum(subscripts: Any, *operands: Any, **kw: Any) -> Any:
-    """``np.einsum`` in its subscript-string form, with ellipsis and implicit output."""
+    """``np.einsum`` in its subscript-string form (ellipsis, implicit output, size-1
+    broadcasting) or its interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``."""
     if not isinstance(subscripts, str):
-        raise TypeError("einsum: only the subscripts-string form is supported, e.g. einsum('ij,jk->ik', a, b)")
+        subscripts, ops = _interleaved_subscripts((subscripts, *operands))
+        operands = tuple(ops)
     if kw.get("out") is not None:
         raise TypeError("einsum: out= is not supported on traced values")
     ins, out, targets = _parse_einsum(subscripts, [shape_of(o) for o in operands])
