@@ -157,3 +157,15 @@ def test_einsum_interleaved_operand_form():
     np.testing.assert_allclose(grad, 2 * (x @ y) @ y.T)
     with pytest.raises(ValueError, match="subscript label must be an integer"):
         wnp.einsum(x, [0, "i"], y, [1, 2])
+
+
+def test_ravel_pytree_is_differentiable_both_ways():
+    from wengert.optim import ravel_pytree
+
+    params = {"a": np.array([1.0, -2.0]), "b": 2.0 * np.ones((2, 2))}
+    g = w.grad(lambda p: wnp.sum(ravel_pytree(p)[0] ** 2))(params)
+    np.testing.assert_allclose(g["a"], 2 * params["a"])
+    np.testing.assert_allclose(g["b"], 2 * params["b"])
+    flat, unravel = ravel_pytree(params)
+    gv = w.grad(lambda v: wnp.sum(unravel(v)["b"] * 3.0) + wnp.sum(unravel(v)["a"]))(flat)
+    np.testing.assert_allclose(gv, [1.0, 1.0, 3.0, 3.0, 3.0, 3.0])

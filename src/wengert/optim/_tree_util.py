@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy as wnp
 from ..core.primitive import Tracer
 from ..tree import tree_flatten, tree_unflatten
 
@@ -112,12 +113,15 @@ def global_norm(tree: Any) -> float:
 def ravel_pytree(tree: Any, dtype: Any = np.float64) -> tuple[np.ndarray, Callable[[Any], Any]]:
     """``(flat, unravel)``: the leaves of ``tree`` (converted to ``dtype``) concatenated in
     flattening order, and the function that turns such a vector back into a pytree with
-    the same structure and leaf shapes (leaves keep the vector's dtype)."""
+    the same structure and leaf shapes (leaves keep the vector's dtype).  Both directions
+    are differentiable: traced leaves give a traced vector, a traced vector traced leaves."""
     leaves, td = tree_flatten(tree)
     leaves = [as_leaf(x) for x in leaves]
     shapes = [np.shape(x) for x in leaves]
     sizes = [math.prod(s) for s in shapes]
-    if leaves:
+    if any(isinstance(x, Tracer) for x in leaves):  # differentiable (autograd's flatten is)
+        flat = wnp.concatenate([wnp.ravel(wnp.astype(x, dtype)) for x in leaves])
+    elif leaves:
         flat = np.concatenate([np.ravel(np.asarray(x, dtype=dtype)) for x in leaves])
     else:
         flat = np.zeros(0, dtype=dtype)
