@@ -169,3 +169,27 @@ def test_ravel_pytree_is_differentiable_both_ways():
     flat, unravel = ravel_pytree(params)
     gv = w.grad(lambda v: wnp.sum(unravel(v)["b"] * 3.0) + wnp.sum(unravel(v)["a"]))(flat)
     np.testing.assert_allclose(gv, [1.0, 1.0, 3.0, 3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("numpy", np), ("numpy.linalg", np.linalg), ("numpy.fft", np.fft)])
+def test_every_public_numpy_name_exists(ours, theirs):
+    import importlib
+
+    mod = importlib.import_module(f"wengert.{ours}")
+    missing = [n for n in dir(theirs) if not n.startswith("_") and n != "test" and not hasattr(mod, n)]
+    assert missing == []
+
+
+def test_passed_through_names_behave_as_numpy_and_name_themselves_when_traced():
+    assert wnp.r_[1:3, 5].tolist() == [1, 2, 5]
+    assert wnp.uint8 is np.uint8 and wnp.isscalar(1.0) and wnp.linalg.matrix_rank(np.eye(3)) == 3
+    with wnp.errstate(divide="ignore"):
+        assert wnp.divide(1.0, 0.0) == np.inf
+    with pytest.raises(w.NoRuleError, match="numpy.unique was called on a traced value"):
+        w.grad(lambda x: wnp.sum(wnp.unique(x)))(X)
+
+
+def test_linalg_cross_is_differentiable():
+    e3 = np.array([0.0, 0.0, 1.0])
+    np.testing.assert_allclose(w.grad(lambda a: wnp.sum(np.linalg.cross(a, e3)))(X), [-1.0, 1.0, 0.0])
+    np.testing.assert_allclose(wnp.linalg.cross(X, e3), np.linalg.cross(X, e3))

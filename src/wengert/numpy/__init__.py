@@ -338,3 +338,12 @@ _wrap_namespace(globals(), [_n for _n in list(globals()) if not _n.startswith("_
 _dispatch.install(_sys.modules[__name__])
 
 from . import fft, linalg  # noqa: E402,F401
+
+# Every other public NumPy name, as NumPy's own (types, constants, non-differentiable helpers
+# such as np.r_, errstate, unique): code ported from NumPy or autograd finds all it uses.  On a
+# traced value NumPy's functions among them dispatch back here and, having no derivative
+# rule, raise a NoRuleError that names them.
+for _name in dir(_np):
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_np, _name)
+del _name

@@ -61,6 +61,7 @@ from ..ops.shape import (
 from ..ops.spectral import eig, eigh, eigvals, eigvalsh, lstsq, pinv, svd, svdvals  # noqa: F401  (re-exported)
 from . import _dispatch
 from ._common import wrap_namespace  # noqa: E402
+from ._matrices import cross as _cross  # noqa: E402
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -401,6 +402,13 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
 tensordot = tensordot  # np.linalg.tensordot is np.tensordot
 
 
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """``np.linalg.cross``: the cross product of 3-vectors along ``axis`` (array-API name)."""
+    return _cross(x1, x2, axis=axis)
+
+
+__all__.append("cross")
+
 wrap_namespace(globals(), __all__)  # lists of traced values are arrays here too
 
 
@@ -419,3 +427,11 @@ _register()
 def __dir__() -> list[str]:
     """The public names only (the helpers imported from ``ops`` are not part of the facade)."""
     return sorted(__all__)
+
+
+# NumPy's other public linalg names as NumPy's own (matrix_rank: integer-valued, no derivative).
+for _name in dir(np.linalg):
+    if not _name.startswith("_") and _name not in globals() and _name != "test":
+        globals()[_name] = getattr(np.linalg, _name)
+        __all__.append(_name)
+del _name
