@@ -35,8 +35,8 @@ BASH_BLOCKS = _blocks("bash")
 
 
 def _cli_helpers():
-    """check_baydin and the table parsers of test_cli.py (loaded by path: tests is no package)."""
-    spec = importlib.util.spec_from_file_location("_wengert_test_cli_helpers", Path(__file__).with_name("test_cli.py"))
+    """check_baydin and the table parsers of test_cli.py (loaded by path)."""
+    spec = importlib.util.spec_from_file_location("_wengert_test_cli_helpers", Path(__file__).parent / "cli" / "test_cli.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

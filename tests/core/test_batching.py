@@ -1,4 +1,5 @@
-"""vmap, jacfwd and jacrev of indexing with every combination NumPy allows (trust issue,
+"""vmap (core/batching.py): against a Python loop, of grad (per-example gradients), and
+vmap, jacfwd and jacrev of indexing with every combination NumPy allows (trust issue,
 item 5): integers, slices, ``None``, ``Ellipsis``, integer and boolean arrays in any order.
 NumPy moves the advanced-index dimensions to the front when they are not adjacent, and counts
 integers as advanced indices once an array index is present; the ground truth is a Python
@@ -130,3 +131,33 @@ def test_the_issue_example():
     for jac in (w.jacfwd, w.jacrev):
         j = jac(lambda v: v[0, None, idx])(batch[0])
         assert j.shape == (3, 1, 3, 4)
+
+
+# --------------------------------------------------------------------------- vmap of whole functions
+# (moved from tests/test_forward.py)
+
+RNG = np.random.default_rng(42)
+
+
+def test_vmap_matches_loop():
+    A = RNG.standard_normal((4, 3))
+    xs = RNG.standard_normal((6, 3))
+
+    def f(x, A):
+        return wnp.tanh(A @ x) * wnp.sum(x**2) + wnp.max(x)
+
+    batched = w.vmap(f, in_axes=(0, None))(xs, A)
+    np.testing.assert_allclose(batched, np.stack([f(x, A) for x in xs]))
+    # in_axes other than 0 and out_axes
+    out = w.vmap(lambda x: x * 2, in_axes=1, out_axes=1)(xs)
+    np.testing.assert_allclose(out, xs * 2)
+    with pytest.raises(ValueError, match="inconsistent sizes"):
+        w.vmap(lambda a, b: a + b)(np.ones(3), np.ones(4))
+
+
+def test_vmap_of_grad_is_per_example_gradients():
+    X = RNG.standard_normal((5, 3))
+    wv = RNG.standard_normal(3)
+    per_ex = w.vmap(w.grad(lambda wv, x: wnp.tanh(x @ wv)), in_axes=(None, 0))(wv, X)
+    expected = np.stack([(1 - np.tanh(x @ wv) ** 2) * x for x in X])
+    np.testing.assert_allclose(per_ex, expected)

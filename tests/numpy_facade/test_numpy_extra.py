@@ -692,7 +692,7 @@ def _coverage_script():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "coverage.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "coverage.py"
     spec = importlib.util.spec_from_file_location("wengert_coverage_script", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

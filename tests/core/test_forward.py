@@ -1,4 +1,7 @@
-"""Forward mode, Jacobians, Hessians, vmap and custom_jvp."""
+"""Forward mode: every differentiable primitive has both rules, jvp against vjp and finite
+differences, jacfwd = jacrev, float32, higher order in every nesting, linearize, jvp errors.
+Jacobians and Hessians: tests/api/test_jacobians.py; vmap: tests/core/test_batching.py;
+custom_jvp: tests/api/test_custom_rules.py."""
 
 import numpy as np
 import pytest
@@ -122,71 +125,6 @@ def test_rev_of_rev_of_fwd():
     np.testing.assert_allclose(w.grad(lambda x: w.jvp(w.grad(fwd), (x,), (1.0,))[1])(1.3), 24.0)
 
 
-def rosen(x):
-    return wnp.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-
-
-def _fd_hessian(f, x, h=1e-5):
-    g = w.grad(f)
-    cols = []
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h
-        cols.append((g(x + e) - g(x - e)) / (2 * h))
-    return np.stack(cols, 1)
-
-
-def test_hessian_rosenbrock_and_hvp():
-    x = RNG.uniform(-1, 1, 7)
-    H = w.hessian(rosen)(x)
-    np.testing.assert_allclose(H, _fd_hessian(rosen, x), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(H, H.T)
-    v = RNG.standard_normal(7)
-    np.testing.assert_allclose(w.hvp(rosen, (x,), (v,)), H @ v, rtol=1e-10)
-
-
-def test_hessian_small_mlp_loss():
-    X = RNG.standard_normal((5, 3))
-    y = RNG.standard_normal(5)
-
-    def loss(p):
-        W1 = wnp.reshape(p[:6], (3, 2))
-        b1 = p[6:8]
-        w2 = p[8:10]
-        h = wnp.tanh(X @ W1 + b1)
-        return wnp.mean((h @ w2 - y) ** 2)
-
-    p = RNG.standard_normal(10) * 0.5
-    np.testing.assert_allclose(w.hessian(loss)(p), _fd_hessian(loss, p), rtol=1e-5, atol=1e-6)
-
-
-def test_jacobians_pytrees_argnums_aux():
-    def f(a, b):
-        return {"s": wnp.sum(a * b["u"]), "v": a * 2.0}, "aux"
-
-    a = np.arange(3.0)
-    b = {"u": np.ones(3)}
-    for jac in (w.jacfwd, w.jacrev, w.jacobian):
-        J, aux = jac(f, argnums=(0, 1), has_aux=True)(a, b)
-        assert aux == "aux"
-        np.testing.assert_allclose(J["s"][0], np.ones(3))
-        np.testing.assert_allclose(J["s"][1]["u"], a)
-        np.testing.assert_allclose(J["v"][0], 2 * np.eye(3))
-        np.testing.assert_allclose(J["v"][1]["u"], np.zeros((3, 3)))
-
-
-def test_jacobian_picks_mode(monkeypatch):
-    calls = []
-    import wengert.api as api
-
-    orig_f, orig_r = api.jacfwd, api.jacrev
-    monkeypatch.setattr(api, "jacfwd", lambda *a, **k: calls.append("fwd") or orig_f(*a, **k))
-    monkeypatch.setattr(api, "jacrev", lambda *a, **k: calls.append("rev") or orig_r(*a, **k))
-    w.jacobian(lambda x: wnp.sum(x**2))(np.ones(5))  # 5 inputs, 1 output: reverse
-    w.jacobian(lambda x: wnp.ones(5) * x)(np.ones(()))  # 1 input, 5 outputs: forward
-    assert calls == ["rev", "fwd"]
-
-
 def test_linearize():
     out, f_jvp = w.linearize(lambda x: wnp.sin(x) * x, np.array([0.5, 1.0]))
     np.testing.assert_allclose(out, np.sin([0.5, 1.0]) * [0.5, 1.0])
@@ -203,75 +141,3 @@ def test_jvp_errors():
         w.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0,))
     with pytest.raises(TypeError, match="dtype"):
         w.jvp(lambda x: x, (np.arange(3),), (np.ones(3),))
-
-
-def test_custom_jvp_forward_and_reverse():
-    calls = []
-
-    @w.custom_jvp
-    def safe_log1pexp(x):
-        return wnp.log1p(wnp.exp(x))
-
-    def rule(primals, tangents):
-        (x,), (t,) = primals, tangents
-        calls.append(1)
-        return safe_log1pexp(x), t / (1 + wnp.exp(-x))
-
-    safe_log1pexp.defjvp(rule)
-    x = np.array([-3.0, 0.0, 50.0, 800.0])
-    out, t = w.jvp(safe_log1pexp, (x,), (np.ones(4),))
-    np.testing.assert_allclose(t, 1 / (1 + np.exp(-x)))
-    g = w.grad(lambda x: wnp.sum(safe_log1pexp(x)))(x)
-    np.testing.assert_allclose(g, 1 / (1 + np.exp(-x)))  # finite at x=800, where autodiff of the impl is nan
-    assert calls
-    # second order through the rule
-    h = w.grad(lambda x: w.grad(lambda y: wnp.sum(safe_log1pexp(y)))(x)[0])(x)
-    s = 1 / (1 + np.exp(-x[0]))
-    np.testing.assert_allclose(h[0], s * (1 - s), rtol=1e-8)
-
-
-def test_custom_jvp_shape_error():
-    @w.custom_jvp
-    def f(x):
-        return x * 2
-
-    f.defjvp(lambda p, t: (p[0] * 2, wnp.sum(t[0])))
-    with pytest.raises(w.CustomRuleError, match=r"shape \(\).*expected \(3,\)"):
-        w.jvp(f, (np.ones(3),), (np.ones(3),))
-
-
-def test_custom_vjp_under_forward_mode():
-    @w.custom_vjp
-    def f(x):
-        return wnp.sin(x)
-
-    f.defvjp(lambda x: (wnp.sin(x), x), lambda x, ct: (ct * wnp.cos(x),))
-    with pytest.raises(w.WengertError, match="defjvp"):
-        w.jvp(f, (1.0,), (1.0,))
-    f.defjvp(lambda p, t: (wnp.sin(p[0]), wnp.cos(p[0]) * t[0]))
-    np.testing.assert_allclose(w.jvp(f, (1.0,), (1.0,))[1], np.cos(1.0))
-    np.testing.assert_allclose(w.hessian(f)(1.0), -np.sin(1.0))
-
-
-def test_vmap_matches_loop():
-    A = RNG.standard_normal((4, 3))
-    xs = RNG.standard_normal((6, 3))
-
-    def f(x, A):
-        return wnp.tanh(A @ x) * wnp.sum(x**2) + wnp.max(x)
-
-    batched = w.vmap(f, in_axes=(0, None))(xs, A)
-    np.testing.assert_allclose(batched, np.stack([f(x, A) for x in xs]))
-    # in_axes other than 0 and out_axes
-    out = w.vmap(lambda x: x * 2, in_axes=1, out_axes=1)(xs)
-    np.testing.assert_allclose(out, xs * 2)
-    with pytest.raises(ValueError, match="inconsistent sizes"):
-        w.vmap(lambda a, b: a + b)(np.ones(3), np.ones(4))
-
-
-def test_vmap_of_grad_is_per_example_gradients():
-    X = RNG.standard_normal((5, 3))
-    wv = RNG.standard_normal(3)
-    per_ex = w.vmap(w.grad(lambda wv, x: wnp.tanh(x @ wv)), in_axes=(None, 0))(wv, X)
-    expected = np.stack([(1 - np.tanh(x @ wv) ** 2) * x for x in X])
-    np.testing.assert_allclose(per_ex, expected)

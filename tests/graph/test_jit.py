@@ -2,8 +2,8 @@
 
 Cache hits and misses (with the retrace message on the ``wengert.jit`` logger), static
 arguments, pytrees, composition with every transformation (jit of grad, grad of jit, jvp,
-vmap, jit inside vjp, nested jit), a golden test of the generated source, and the op-table
-sweep: jit'ed = eager, values and gradients, over the cases of tests/test_ops.py.
+vmap, jit inside vjp, nested jit), and the op-table
+sweep: jit'ed = eager, values and gradients, over the cases of tests/ops/test_op_table.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-import test_ops as ops  # the op tables (tests/ is on sys.path under pytest)
 import wengert as w
 import wengert.numpy as wnp
+from tests.ops import test_op_table as ops  # the op tables
 from wengert.graph import Graph, Jitted, jit, trace
 from wengert.tree import tree_leaves, tree_structure
 
@@ -407,7 +407,8 @@ def test_jit_of_closure_over_a_differentiated_value_raises_clearly() -> None:
         w.grad(lambda c: jit(lambda a: wnp.sum(a * c))(x))(2.0)
 
 
-# =============================================================================== lower, source, optimize
+# =============================================================================== lower, optimize
+# (the generated source: tests/graph/test_codegen.py)
 
 
 def test_lower_returns_the_optimized_graph() -> None:
@@ -418,53 +419,6 @@ def test_lower_returns_the_optimized_graph() -> None:
     raw = jit(f, optimize=False).lower(np.ones(3))
     assert len(raw) > len(g)
     _close(jit(f, optimize=False)(np.arange(3.0)), f(np.arange(3.0)))
-
-
-GOLDEN_SOURCE = """\
-def predict(W, b, x):
-    v1 = x @ W
-    v2 = v1 + b
-    v3 = np.tanh(v2)
-    v4 = v3 ** 2
-    v5 = np.sum(v4, axis=(1,))
-    v6 = v5 * 0.5
-    v7 = v3.T
-    v8 = np.reshape(v7, (6,))
-    v9 = v8[::2]
-    return (v6, v9)
-"""
-
-
-def test_generated_source_golden() -> None:
-    def predict(W: Any, b: Any, x: Any) -> Any:
-        h = wnp.tanh(x @ W + b)
-        return wnp.sum(h**2, axis=1) * 0.5 * 1.0, wnp.reshape(h.T, (-1,))[::2]
-
-    W, b, x = np.ones((4, 2)), np.zeros(2), np.ones((3, 4))
-    jp = jit(predict)
-    assert jp.source(W, b, x) == GOLDEN_SOURCE
-    # the compiled function is that source
-    g = jp.lower(W, b, x)
-    fn = g.compile()
-    # what runs is that source with a `del` after each intermediate's last use
-    assert fn.__wengert_source__ == g.source(free=True)
-    kept = [ln for ln in fn.__wengert_source__.splitlines() if not ln.strip().startswith("del ")]
-    golden = GOLDEN_SOURCE.splitlines()
-    assert [ln.split(" = ")[0] for ln in kept] == [ln.split(" = ")[0] for ln in golden]
-    for a, b in zip(kept, golden):  # the same statement, or a faster spelling of it
-        assert a == b or "out=" in a or ("np.add.reduce(" in a and "np.sum(" in b), (a, b)
-    rng = np.random.default_rng(0)
-    W, b, x = rng.standard_normal((4, 2)), rng.standard_normal(2), rng.standard_normal((3, 4))
-    _close(jp(W, b, x), predict(W, b, x))
-
-
-def test_generated_source_of_a_gradient_is_readable() -> None:
-    src = jit(w.grad(lambda x: wnp.sum(wnp.sin(x) ** 2))).source(np.ones(3))
-    lines = src.splitlines()
-    assert lines[0] == "def _lambda_(x):"
-    assert "np.sin(x)" in src and "np.cos(x)" in src
-    assert lines[-1].startswith("    return (")
-    assert all(line.startswith("    v") for line in lines[1:-1])  # one statement per equation
 
 
 # =============================================================================== dtypes
@@ -496,19 +450,8 @@ def test_numpy_scalar_literal_keeps_its_dtype() -> None:
     assert jf(x).dtype == np.float64  # compiled
 
 
-@pytest.mark.parametrize("pname", ["c0", "_c0", "v1", "k0"])
-def test_parameter_names_do_not_collide_with_generated_names(pname: str) -> None:
-    ns: dict = {"wnp": wnp, "np": np}
-    exec(f"def f({pname}, x):\n    return wnp.sin(x) * np.array([1.0, 2.0]) + {pname}", ns)
-    f = ns["f"]
-    a, x = np.array([10.0, 20.0]), np.array([0.5, 1.0])
-    jf = jit(f)
-    jf(a, x)
-    _close(jf(a, x), f(a, x))
-
-
 # =============================================================================== the op table
-# Every case of tests/test_ops.py, jit'ed: values and gradients equal eager ones.
+# Every case of tests/ops/test_op_table.py, jit'ed: values and gradients equal eager ones.
 
 
 def _op_cases() -> list[tuple[str, Callable, tuple, Callable]]:

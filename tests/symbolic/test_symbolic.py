@@ -4,7 +4,7 @@ subs/evaluate/lambdify, simplify's canonical forms, the printers and the size me
 Equality of expressions is identity: nodes are hash-consed, so two equal expressions are
 the same object (``is``); ``==`` on expressions builds a symbolic ``equal`` node, as for any
 traced value.  Comparisons against SymPy on generated expressions live in
-tests/test_symbolic_sympy.py, the parser's tests in tests/test_parse.py.
+tests/symbolic/test_sympy.py, the parser's tests in tests/symbolic/test_parse.py.
 """
 
 from __future__ import annotations

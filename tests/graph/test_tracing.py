@@ -457,16 +457,6 @@ def test_graphs_are_immutable_passes_return_new_graphs() -> None:
     assert isinstance(g.eqns, tuple) and isinstance(g.inputs, tuple)
 
 
-def test_source_compiles_to_the_same_function() -> None:
-    params, batch = _mlp_args()
-    g = trace(lambda p, b: _mlp(p, b)["loss"])(params, batch)
-    src = g.source()
-    assert src.startswith("def ") and "np.tanh(" in src
-    compile(src, "<test>", "exec")  # valid Python
-    fn = g.compile()
-    assert fn(*tree_leaves((params, batch)))[0] == pytest.approx(_mlp(params, batch)["loss"], rel=1e-14)
-
-
 def test_dot_output() -> None:
     from wengert.graph.printing import to_dot
 

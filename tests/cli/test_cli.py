@@ -375,7 +375,7 @@ def test_diff_double_dash_allows_leading_minus(capsys):
 
 def test_diff_max_difference_reports_nan(capsys):
     # sqrt'(0) is infinite: the methods' differences are inf - inf (the function itself is
-    # defined there; log(x) at x=-1 is a domain error, see test_trust_misc.py)
+    # defined there; log(x) at x=-1 is a domain error, see tests/cli/test_cli_points.py)
     rc = main(["diff", "sqrt(x)", "--at", "x=0", "--format", "markdown"])
     out = capsys.readouterr().out
     assert rc == 0
@@ -460,7 +460,7 @@ def test_console_script_declared():
     """``wengert`` (the console script of the README) is ``wengert.cli:main``."""
     import tomllib
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     with open(root / "pyproject.toml", "rb") as fh:
         meta = tomllib.load(fh)
     assert meta["project"]["scripts"]["wengert"] == "wengert.cli:main"

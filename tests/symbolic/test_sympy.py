@@ -264,7 +264,7 @@ def cases() -> list[Case]:
 def _known_codegen_bug(e: Any) -> bool:
     """Expressions that ``lambdify`` evaluates wrongly today, pinned by the xfail tests
     ``test_lambdify_negative_constant_base`` and ``test_lambdify_reciprocal_of_integer_constant``
-    in tests/test_symbolic.py: a negative constant as the base of ``**`` (the generated line
+    in tests/symbolic/test_symbolic.py: a negative constant as the base of ``**`` (the generated line
     reads ``-2 ** x``) and ``reciprocal`` of an integer constant (NumPy's integer
     ``reciprocal(3) == 0``).  Remove this filter when those pass."""
     for n in walk(e):

@@ -337,7 +337,7 @@ def test_integer_input_gives_float_norm():
 
 def test_symmetric_inputs_get_gradients_on_the_triangle_read():
     """cholesky, eigh, and svd/pinv with hermitian=True read one triangle (as NumPy): their gradients live on it, and on
-    symmetric directions they agree with the symmetric gradient (tests/test_linalg_triangles.py
+    symmetric directions they agree with the symmetric gradient (tests/ops/test_linalg_triangles.py
     checks non-symmetric inputs against finite differences)."""
     rng = np.random.default_rng(9)
     a, c = _spd(rng, (3, 3)), rng.standard_normal((3, 3))
