@@ -402,13 +402,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> Any:
                     f"{shape_of(v)} (the shape of the output)"
                 )
             use_ct.append(c)
-        cts = trace.cotangents(out_leaves, use_ct, ins)
-        out, k = [], 0
-        for w in wrapped:
-            n = len(w[0])
-            out.append(_collect(cts[k : k + n], [w], True))
-            k += n
-        return tuple(out)
+        return _collect(trace.cotangents(out_leaves, use_ct, ins), wrapped, False)
 
     out_tree = tree_unflatten(out_td, out_vals)
     if has_aux:

@@ -135,7 +135,7 @@ _DESCRIPTION_DEFAULTS: dict[str, Any] = {
     "math": None,
     # the LaTeX command, e.g. r"\sin" (None: \operatorname{math})
     "latex": None,
-    # every name the expression parser accepts for it (``math`` by default)
+    # every name the expression parser accepts for it (none: not in the parser's whitelist)
     "parse_names": (),
     # the number of array arguments (None: variable), for the parser's arity check
     "nargs": None,
@@ -149,7 +149,7 @@ _DESCRIPTION_DEFAULTS: dict[str, Any] = {
     "foldable": False,
     # its result is finite whenever its arguments are (so ``x*0 -> 0`` is valid)
     "finite": False,
-    # source(args, params, literal) -> str | None: NumPy source for a call with params
+    # source(args, params, em) -> str | None: NumPy source for a call with params (ops/_util.py)
     "source": None,
 }
 

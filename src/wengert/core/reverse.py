@@ -149,19 +149,14 @@ class ReverseTrace(Trace):
 
     def record_call(self, rule: Any, args: Sequence[Any], results: Sequence[Any]) -> tuple:
         """Record a call whose ``results`` are already computed and whose derivative is
-        ``rule.vjp_all(cts, None)`` (the results' cotangents in, a tuple with one cotangent per
-        argument out; the rule keeps what it needs): custom rules use it.  Returns the results as tracers of this
-        trace (the plain values when no argument is one of its tracers)."""
+        ``rule.vjp_all(cts, None)`` (the results' cotangents in, a tuple with one cotangent
+        per argument out; the rule keeps what it needs): custom rules use it.  Returns the
+        results as tracers of this trace (plain values when no argument is one of its
+        tracers)."""
         parents = [(k, a.idx) for k, a in enumerate(args) if a.__class__ is ReverseTracer and a._trace is self]
         if not parents:
             return tuple(results)
-        tape = self.tape
-        n = len(results)
-        base = len(tape)
-        tape.append(_Multi(rule, None, None, {}, parents, n))
-        for _ in range(n - 1):
-            tape.append(_OUT)
-        return tuple(ReverseTracer(r, self, base + j) for j, r in enumerate(results))
+        return self._record_multi(rule, None, None, {}, parents, results)
 
     def cotangents(
         self, outs: Sequence[Any], cts: Sequence[Any], wrt: Sequence[Any], free: bool = False, keep: bool = False
@@ -177,10 +172,19 @@ class ReverseTrace(Trace):
                 seeds.append(c)
         if not idx:
             return [None] * len(wrt)
-        got = backward(self.tape, idx[0] if len(idx) == 1 else idx, seeds[0] if len(idx) == 1 else seeds, free=free, keep=keep)
+        got = backward(self.tape, idx, seeds, free=free, keep=keep)
         return [
             got[x.idx] if x.__class__ is ReverseTracer and x._trace is self and x.idx < len(got) else None for x in wrt
         ]
+
+    def _record_multi(self, rule: Any, saved_args: Any, kept_ans: Any, params: dict, parents: list, results: Any) -> tuple:
+        """One record for a call with several results (markers fill the other slots)."""
+        tape = self.tape
+        base = len(tape)
+        tape.append(_Multi(rule, saved_args, kept_ans, params, parents, len(results)))
+        for _ in range(len(results) - 1):
+            tape.append(_OUT)
+        return tuple(ReverseTracer(r, self, base + j) for j, r in enumerate(results))
 
     def release(self) -> None:
         """Drop the tape (what it keeps of the forward pass) once its gradients are taken."""
@@ -190,12 +194,7 @@ class ReverseTrace(Trace):
         save = prim.save
         tape = self.tape
         if prim.multiple_results:
-            n = len(ans)
-            base = len(tape)
-            tape.append(_Multi(prim, saved_args, ans if save & SAVE_ANS else None, params, parents, n))
-            for _ in range(n - 1):
-                tape.append(_OUT)
-            return tuple(ReverseTracer(a, self, base + j) for j, a in enumerate(ans))
+            return self._record_multi(prim, saved_args, ans if save & SAVE_ANS else None, params, parents, ans)
         tape.append((prim, saved_args, ans if save & SAVE_ANS else None, params, parents))
         return ReverseTracer(ans, self, len(tape) - 1)
 

@@ -41,10 +41,8 @@ def _vjp_from_partial(fn: Callable, i: int, nargs: int, with_args: bool) -> Call
 
 
 def _unbroadcast_like(g: Any, x: Any) -> Any:
-    """``g`` summed down to the shape of ``x`` (itself when the shapes already agree)."""
-    s = getattr(x, "shape", None)
-    if s is not None and getattr(g, "shape", None) == s:
-        return g
+    """``g`` summed down to the shape of ``x`` (itself when the shapes already agree; either
+    may be a Python number)."""
     shape = shape_of(x)
     return g if shape_of(g) == shape else unbroadcast(g, shape)
 
@@ -185,10 +183,9 @@ def _numpy_unop(pyop: Callable, ufunc: np.ufunc) -> Callable:
 # --------------------------------------------------------------------------- arithmetic
 
 add_p = _ufunc("add", _numpy_binop(operator.add, np.add, exact_ints=True), np.add, infix="+", prec=10, inplace=True)
-# (the shape test inline: these rules run once per add on every backward pass)
 add_p.defvjp(
-    lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
-    lambda ct, ans, x, y: ct if ct.shape == y else unbroadcast(ct, y),
+    lambda ct, ans, x, y: unbroadcast(ct, x),
+    lambda ct, ans, x, y: unbroadcast(ct, y),
     save="shapes",
 )
 
@@ -196,7 +193,7 @@ subtract_p = _ufunc(
     "subtract", _numpy_binop(operator.sub, np.subtract, exact_ints=True), np.subtract, infix="-", prec=10, inplace=True
 )
 subtract_p.defvjp(
-    lambda ct, ans, x, y: ct if ct.shape == x else unbroadcast(ct, x),
+    lambda ct, ans, x, y: unbroadcast(ct, x),
     lambda ct, ans, x, y: unbroadcast(negative_p.bind(ct), y),
     save="shapes",
 )
@@ -227,12 +224,6 @@ multiply_p = _ufunc(
     "multiply", _numpy_binop(operator.mul, np.multiply, exact_ints=True), np.multiply, infix="*", prec=20, inplace=True
 )
 defpartials(multiply_p, lambda ans, x, y: y, lambda ans, x, y: x)
-# The same VJPs without calling the partials (the most frequent rule of a backward pass).
-multiply_p.defvjp(
-    lambda ct, ans, x, y: _unbroadcast_like(multiply_p.bind(ct, y), x),
-    lambda ct, ans, x, y: _unbroadcast_like(multiply_p.bind(ct, x), y),
-    save="args",
-)
 
 true_divide_p = _ufunc(
     "true_divide", _numpy_binop(operator.truediv, np.true_divide), np.true_divide, infix="/", prec=20, inplace=True
@@ -730,10 +721,3 @@ for _p in (complex_p, real_p, imag_p, conj_p):
 # --------------------------------------------------------------------------- batching
 
 
-def _install_elementwise_batching() -> None:
-    for p in Primitive.registry.values():
-        if p.batch is None and p.impl is not None and (p.partials is not None or p.elementwise):
-            p.batch = _elementwise_batch(p)
-
-
-_install_elementwise_batching()
